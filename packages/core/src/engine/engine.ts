@@ -1,0 +1,18 @@
+import type { AdminEngine } from './admin-engine.js';
+import type { Features } from './features.js';
+import type { QueueEngine } from './queue-engine.js';
+import type { TopicEngine } from './topic-engine.js';
+
+/**
+ * An engine: where messages live. Split by concern; the `Broker` facade is what applications
+ * use. `close()` stops accepting work, ends long polls with an empty result, waits for writes
+ * already accepted, and releases the connection. Closing twice is harmless.
+ */
+export interface Engine {
+  readonly name: string;
+  readonly features: Features;
+  readonly queues: QueueEngine;
+  readonly topics: TopicEngine;
+  readonly admin: AdminEngine;
+  close(): Promise<void>;
+}

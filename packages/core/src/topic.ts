@@ -1,0 +1,48 @@
+import type { Clock } from './clock.js';
+import type { Engine } from './engine/engine.js';
+import type { SubscriptionInfo } from './engine/topic-config.js';
+import type { PublishResult } from './engine/topic-engine.js';
+import { compileFilterPolicy, type FilterPolicy } from './filter-policy.js';
+import type { Body, OutgoingMessage } from './message.js';
+import { prepareEntries, type MessageLimits } from './prepare.js';
+import { checkQueueName, checkString, checkTopicName } from './validate.js';
+
+/** A handle on one topic: publish fans out to the subscribed queues whose filter matches. */
+export class Topic<B extends Body = Body> {
+  readonly name: string;
+  readonly #engine: Engine;
+  readonly #limits: MessageLimits;
+  readonly #clock: Clock;
+
+  constructor(engine: Engine, name: string, limits: MessageLimits, clock: Clock) {
+    this.name = checkTopicName(name);
+    this.#engine = engine;
+    this.#limits = limits;
+    this.#clock = clock;
+  }
+
+  async publish(message: OutgoingMessage<B>): Promise<PublishResult> {
+    const [result] = await this.publishBatch([message]);
+    return result as PublishResult;
+  }
+
+  publishBatch(messages: readonly OutgoingMessage<B>[]): Promise<PublishResult[]> {
+    return this.#engine.topics.publish(this.name, prepareEntries(messages, this.#limits, this.#clock));
+  }
+
+  /** Subscribes a queue, optionally filtered on headers. Subscribing the same queue again replaces the filter. */
+  subscribe(queue: string, options: { filter?: FilterPolicy | null } = {}): Promise<SubscriptionInfo> {
+    checkQueueName(queue);
+    const filter = options.filter ?? null;
+    if (filter !== null) compileFilterPolicy(filter);
+    return this.#engine.admin.subscribe(this.name, { queue, filter });
+  }
+
+  unsubscribe(subscriptionId: string): Promise<boolean> {
+    return this.#engine.admin.unsubscribe(this.name, checkString('subscriptionId', subscriptionId, 128));
+  }
+
+  subscriptions(): Promise<SubscriptionInfo[]> {
+    return this.#engine.admin.listSubscriptions(this.name);
+  }
+}
