@@ -20,6 +20,10 @@ export const ErrorCode = {
   Unsupported: 'UNSUPPORTED',
   Closed: 'CLOSED',
   Aborted: 'ABORTED',
+  Timeout: 'TIMEOUT',
+  BrokenCircuit: 'BROKEN_CIRCUIT',
+  BulkheadRejected: 'BULKHEAD_REJECTED',
+  RateLimited: 'RATE_LIMITED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -1,0 +1,222 @@
+import {
+  AbortedError,
+  ClosedError,
+  sleep,
+  supported,
+  type AdminEngine,
+  type Clock,
+  type Delivery,
+  type EncodedBody,
+  type Engine,
+  type Features,
+  type LeaseRequest,
+  type QueueEngine,
+  type RedriveOptions,
+  type RedriveResult,
+  type TimerHandle,
+  type TopicEngine,
+} from '@switchyard/core';
+import type { Database } from 'better-sqlite3';
+import * as admin from './admin-queues.js';
+import { Batcher, type Tx } from './batcher.js';
+import { enqueue } from './enqueue.js';
+import { dropExpired } from './expiry.js';
+import * as inspect from './inspect.js';
+import { leaseNow } from './lease.js';
+import { openDatabase } from './open-database.js';
+import { resolveSqliteOptions, type ResolvedSqliteOptions, type SqliteEngineOptions } from './options.js';
+import { checkRedrive, redriveStep } from './redrive.js';
+import * as settle from './settle.js';
+import { Store } from './store.js';
+import * as topics from './topics.js';
+import { Waiters } from './waiters.js';
+
+const features: Features = {
+  fifo: supported,
+  delays: supported,
+  deadLetter: supported,
+  redrive: supported,
+  peek: supported,
+  topics: supported,
+  retention: supported,
+  injectedClock: supported,
+};
+
+/** Messages moved per transaction by redrive. */
+const redriveChunk = 100;
+
+/**
+ * The embedded engine: queues and topics in one SQLite file (or in memory). Several engines —
+ * in this process or others — may open the same file: SQLite's write lock serialises their
+ * transactions, so a message is never leased twice, and a watcher on the file wakes local
+ * consumers when another process commits.
+ */
+export class SqliteEngine implements Engine {
+  readonly name = 'sqlite';
+  readonly features = features;
+  readonly options: ResolvedSqliteOptions;
+  readonly queues: QueueEngine;
+  readonly topics: TopicEngine;
+  readonly admin: AdminEngine;
+  readonly #db: Database;
+  readonly #clock: Clock;
+  readonly #store: Store;
+  readonly #batcher: Batcher;
+  readonly #waiters: Waiters;
+  readonly #aborts = new AbortController();
+  #closed = false;
+  #sweepTimer: TimerHandle | undefined;
+  #watchTimer: TimerHandle | undefined;
+  #dataVersion = 0;
+
+  constructor(options: SqliteEngineOptions = {}) {
+    this.options = resolveSqliteOptions(options);
+    this.#clock = this.options.clock;
+    this.#db = openDatabase(this.options);
+    this.#waiters = new Waiters(this.#clock);
+    this.#store = new Store(this.#db, this.#waiters);
+    this.#batcher = new Batcher(this.#db, this.#clock, this.options.maxOpsPerCommit);
+    this.queues = this.#queueEngine();
+    this.topics = { publish: (topic, entries) => this.#tx((tx) => topics.publish(this.#store, tx, topic, entries)) };
+    this.admin = this.#adminEngine();
+    this.#scheduleSweep();
+  }
+
+  /** Commits made and operations committed, for seeing how well group commit coalesces. */
+  get commitStats(): { commits: number; ops: number } {
+    return { commits: this.#batcher.commits, ops: this.#batcher.ops };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#sweepTimer?.cancel();
+    this.#watchTimer?.cancel();
+    this.#aborts.abort(new ClosedError());
+    this.#waiters.notifyAll();
+    // Writes already accepted still commit; then the file is released.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.#batcher.flush();
+    this.#db.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #tx<T>(fn: (tx: Tx) => T): Promise<T> {
+    if (this.#closed) return Promise.reject(new ClosedError());
+    return this.#batcher.run(fn);
+  }
+
+  #queueEngine(): QueueEngine {
+    const s = this.#store;
+    return {
+      enqueue: (queue, entries) => this.#tx((tx) => enqueue(s, tx, queue, entries)),
+      lease: (queue, request, signal) => this.#lease(queue, request, signal),
+      remove: (queue, receipt) => this.#tx((tx) => settle.remove(s, tx, queue, receipt)),
+      release: (queue, receipt, o) => this.#tx((tx) => settle.release(s, tx, queue, receipt, o.delayMs, o.error ?? null)),
+      extendLease: (queue, receipt, ms) => this.#tx((tx) => settle.extendLease(s, tx, queue, receipt, ms)),
+      moveToDeadLetter: (queue, receipt, o) => this.#tx((tx) => settle.deadLetter(s, tx, queue, receipt, o.error ?? null)),
+      redrive: (queue, options, signal) => this.#redrive(queue, options, signal),
+      purge: (queue) => this.#tx(() => inspect.purge(s, queue)),
+      peek: (queue, request) => this.#tx((tx) => inspect.peek(s, tx, queue, request)),
+      stats: (queue) => this.#tx((tx) => inspect.stats(s, tx, queue)),
+    };
+  }
+
+  #adminEngine(): AdminEngine {
+    const s = this.#store;
+    return {
+      createQueue: (name, o) => this.#tx((tx) => admin.createQueue(s, tx, name, o)),
+      updateQueue: (name, changes) => this.#tx(() => admin.updateQueue(s, name, changes)),
+      deleteQueue: (name) => this.#tx((tx) => admin.deleteQueue(s, tx, name)),
+      getQueue: (name) => this.#tx(() => admin.getQueue(s, name)),
+      listQueues: (prefix) => this.#tx(() => admin.listQueues(s, prefix)),
+      listDeadLetterSources: (name) => this.#tx(() => admin.listDeadLetterSources(s, name)),
+      createTopic: (name) => this.#tx((tx) => topics.createTopic(s, tx, name)),
+      deleteTopic: (name) => this.#tx(() => topics.deleteTopic(s, name)),
+      listTopics: (prefix) => this.#tx(() => topics.listTopics(s, prefix)),
+      subscribe: (topic, o) => this.#tx((tx) => topics.subscribe(s, tx, topic, o)),
+      unsubscribe: (topic, id) => this.#tx(() => topics.unsubscribe(s, topic, id)),
+      listSubscriptions: (topic) => this.#tx(() => topics.listSubscriptions(s, topic)),
+    };
+  }
+
+  async #lease(queue: string, request: LeaseRequest, signal?: AbortSignal): Promise<Delivery<EncodedBody>[]> {
+    const deadline = this.#clock.now() + request.waitMs;
+    for (;;) {
+      if (this.#closed) return [];
+      if (signal?.aborted) throw new AbortedError({ cause: signal.reason });
+      const r = await this.#tx((tx) => leaseNow(this.#store, tx, queue, request));
+      if (r.deliveries.length > 0 || this.#closed) return r.deliveries;
+      if (signal?.aborted) throw new AbortedError({ cause: signal.reason });
+      if (this.#clock.now() >= deadline) return [];
+      this.#watchOtherProcesses();
+      await this.#waiters.wait(r.queueId, r.version, Math.min(deadline, r.nextVisibleAt), anySignal(signal, this.#aborts.signal));
+    }
+  }
+
+  async #redrive(queue: string, options: RedriveOptions, signal?: AbortSignal): Promise<RedriveResult> {
+    await this.#tx(() => checkRedrive(this.#store, queue, options));
+    const start = this.#clock.now();
+    const result: RedriveResult = { moved: 0, skipped: 0 };
+    let cursor = 0;
+    for (;;) {
+      if (signal?.aborted) throw new AbortedError({ cause: signal.reason });
+      let limit = redriveChunk;
+      if (options.max !== undefined) limit = Math.min(limit, options.max - result.moved);
+      if (options.maxPerSecond !== undefined) {
+        // Up to maxPerSecond moves in each second since the start.
+        const second = Math.floor((this.#clock.now() - start) / 1000);
+        const allowance = (second + 1) * options.maxPerSecond - result.moved;
+        if (allowance <= 0) {
+          await sleep(this.#clock, start + (second + 1) * 1000 - this.#clock.now(), anySignal(signal, this.#aborts.signal)).catch((cause: unknown) => {
+            throw new AbortedError({ cause });
+          });
+          continue;
+        }
+        limit = Math.min(limit, allowance);
+      }
+      if (limit <= 0) return result;
+      const step = await this.#tx((tx) => redriveStep(this.#store, tx, queue, options.to, cursor, limit));
+      result.moved += step.moved;
+      result.skipped += step.skipped;
+      cursor = step.cursor;
+      if (step.done) return result;
+    }
+  }
+
+  #scheduleSweep(): void {
+    if (this.#closed) return;
+    this.#sweepTimer = this.#clock.setTimer(() => {
+      this.#tx((tx) => dropExpired(this.#store, tx, null))
+        .catch(() => undefined)
+        .finally(() => this.#scheduleSweep());
+    }, this.options.sweepIntervalMs);
+  }
+
+  /**
+   * While consumers wait, checks now and then whether another connection committed to the file
+   * (`PRAGMA data_version` changes only for other connections' commits) and wakes them if so.
+   */
+  #watchOtherProcesses(): void {
+    if (this.#watchTimer || this.options.path === ':memory:') return;
+    this.#dataVersion = this.#db.pragma('data_version', { simple: true }) as number;
+    const tick = () => {
+      this.#watchTimer = undefined;
+      if (this.#closed || this.#waiters.size === 0) return;
+      const v = this.#db.pragma('data_version', { simple: true }) as number;
+      if (v !== this.#dataVersion) {
+        this.#dataVersion = v;
+        this.#waiters.notifyAll();
+      }
+      this.#watchTimer = this.#clock.setTimer(tick, this.options.watchIntervalMs);
+    };
+    this.#watchTimer = this.#clock.setTimer(tick, this.options.watchIntervalMs);
+  }
+}
+
+function anySignal(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
+  return a ? AbortSignal.any([a, b]) : b;
+}

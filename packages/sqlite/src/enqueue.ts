@@ -1,0 +1,52 @@
+import { contentDedupId, InvalidArgumentError, type EnqueueEntry, type EnqueueResult } from '@switchyard/core';
+import type { Tx } from './batcher.js';
+import { groupHasMessages } from './fifo.js';
+import type { QueueRow } from './rows.js';
+import { BLOCKED } from './schema.js';
+import type { Store } from './store.js';
+
+const insertSql = `INSERT INTO messages
+  (queue_id, id, type, body_kind, body, headers, key, dedup_id, ts, enqueued_at, available_at, visible_at, expires_at, fifo_group)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/**
+ * Stores one message in a queue (inside the caller's transaction). On FIFO queues it enforces a
+ * group key, refuses per-message delays (as SQS does), and suppresses a deduplication id already
+ * seen within the window, returning the first message's id with `duplicate: true`.
+ */
+export function insertEntry(store: Store, tx: Tx, q: QueueRow, e: EnqueueEntry): EnqueueResult {
+  const now = tx.now;
+  let group: string | null = null;
+  let dedupId: string | null = e.dedupId ?? null;
+  if (q.fifo) {
+    if (e.key === undefined) throw new InvalidArgumentError('key', `FIFO queue ${q.name} needs a group key on every message`);
+    if (e.delayMs !== undefined) throw new InvalidArgumentError('delayMs', `FIFO queue ${q.name} takes only the queue's delay, not a per-message one`);
+    group = e.key;
+    dedupId ??= contentDedupId(e.body);
+    const seen = store.sql('SELECT message_id, expires_at FROM dedup WHERE queue_id = ? AND dedup_id = ?').get(q.id, dedupId) as
+      | { message_id: string; expires_at: number }
+      | undefined;
+    if (seen && seen.expires_at > now) return { id: seen.message_id, duplicate: true };
+    store.sql('INSERT OR REPLACE INTO dedup (queue_id, dedup_id, message_id, expires_at) VALUES (?, ?, ?, ?)').run(q.id, dedupId, e.id, now + q.dedup_window_ms);
+  }
+  const available = now + (e.delayMs ?? q.delay_ms);
+  const visible = group !== null && groupHasMessages(store, q.id, group) ? BLOCKED : available;
+  const headers = Object.keys(e.headers).length === 0 ? null : JSON.stringify(e.headers);
+  store
+    .sql(insertSql)
+    .run(q.id, e.id, e.type, e.body.kind, asBuffer(e.body.data), headers, e.key ?? null, dedupId, e.timestamp, now, available, visible, now + q.retention_ms, group);
+  return { id: e.id, duplicate: false };
+}
+
+/** Stores a batch in one queue and wakes as many waiting consumers as messages stored. */
+export function enqueue(store: Store, tx: Tx, queue: string, entries: readonly EnqueueEntry[]): EnqueueResult[] {
+  const q = store.requireQueue(queue);
+  const results = entries.map((e) => insertEntry(store, tx, q, e));
+  const stored = results.filter((r) => !r.duplicate).length;
+  if (stored > 0) store.announce(tx, q.id, stored);
+  return results;
+}
+
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}

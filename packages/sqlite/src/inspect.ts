@@ -1,0 +1,77 @@
+import { InvalidArgumentError, type MessageState, type PeekPage, type PeekRequest, type QueueStats } from '@switchyard/core';
+import type { Tx } from './batcher.js';
+import { dropExpired } from './expiry.js';
+import type { MessageRow } from './rows.js';
+import { BLOCKED } from './schema.js';
+import type { Store } from './store.js';
+import { toMessage } from './to-message.js';
+
+/** Counts by state. Expired messages are dropped first, so the counts are exact. */
+export function stats(store: Store, tx: Tx, queue: string): QueueStats {
+  const q = store.requireQueue(queue);
+  dropExpired(store, tx, q.id, Number.MAX_SAFE_INTEGER);
+  const r = store
+    .sql(
+      `SELECT
+         count(*) FILTER (WHERE visible_at <= :now) AS ready,
+         count(*) FILTER (WHERE visible_at > :now AND visible_at < :blocked AND lease IS NOT NULL) AS leased,
+         count(*) FILTER (WHERE visible_at > :now AND visible_at < :blocked AND lease IS NULL) AS delayed,
+         count(*) FILTER (WHERE visible_at = :blocked) AS blocked,
+         min(enqueued_at) AS oldest
+       FROM messages WHERE queue_id = :q`,
+    )
+    .get({ now: tx.now, blocked: BLOCKED, q: q.id }) as { ready: number; leased: number; delayed: number; blocked: number; oldest: number | null };
+  const counters = store.sql('SELECT dead_lettered, expired FROM queues WHERE id = ?').get(q.id) as { dead_lettered: number; expired: number };
+  return {
+    ready: r.ready,
+    leased: r.leased,
+    delayed: r.delayed,
+    blocked: r.blocked,
+    oldestAgeMs: r.oldest === null ? 0 : Math.max(0, tx.now - r.oldest),
+    deadLettered: counters.dead_lettered,
+    expired: counters.expired,
+  };
+}
+
+/** Browses in delivery order (visible_at, seq) without leasing. The cursor is `visible_at:seq`. */
+export function peek(store: Store, tx: Tx, queue: string, request: PeekRequest): PeekPage {
+  const q = store.requireQueue(queue);
+  dropExpired(store, tx, q.id, Number.MAX_SAFE_INTEGER);
+  const [after, seq] = request.cursor === undefined ? [-1, -1] : parseCursor(request.cursor);
+  const rows = store
+    .sql('SELECT * FROM messages WHERE queue_id = ? AND (visible_at, seq) > (?, ?) ORDER BY visible_at, seq LIMIT ?')
+    .all(q.id, after, seq, request.max + 1) as MessageRow[];
+  const more = rows.length > request.max;
+  if (more) rows.pop();
+  const messages = rows.map((row) => {
+    const state = stateOf(row, tx.now);
+    return {
+      ...toMessage(row),
+      queue: q.name,
+      state,
+      receives: row.receives,
+      enqueuedAt: row.enqueued_at,
+      ...(state === 'blocked' ? {} : { visibleAt: row.visible_at }),
+    };
+  });
+  const last = rows.at(-1);
+  return more && last ? { messages, next: `${last.visible_at}:${last.seq}` } : { messages };
+}
+
+function stateOf(row: MessageRow, now: number): MessageState {
+  if (row.visible_at === BLOCKED) return 'blocked';
+  if (row.visible_at <= now) return 'ready';
+  return row.lease === null ? 'delayed' : 'leased';
+}
+
+function parseCursor(cursor: string): [number, number] {
+  const m = /^(\d{1,16}):(\d{1,16})$/.exec(cursor);
+  if (!m) throw new InvalidArgumentError('cursor', 'is not a cursor from an earlier peek');
+  return [Number(m[1]), Number(m[2])];
+}
+
+/** Deletes every message of the queue; returns how many. */
+export function purge(store: Store, queue: string): number {
+  const q = store.requireQueue(queue);
+  return store.sql('DELETE FROM messages WHERE queue_id = ?').run(q.id).changes;
+}

@@ -1,0 +1,53 @@
+import { checkInt, InvalidArgumentError, systemClock, type Clock } from '@switchyard/core';
+
+/**
+ * `fsync` (default): every commit is fsynced (`synchronous=FULL`), so a resolved send or ack
+ * survives power loss. `relaxed`: `synchronous=NORMAL` in WAL mode; commits are not fsynced, so
+ * a resolved send survives a crash of the process but may be lost if the machine loses power.
+ */
+export type Durability = 'fsync' | 'relaxed';
+
+export interface SqliteEngineOptions {
+  /** Database file, or ':memory:' (the default) for a throwaway in-process broker. */
+  path?: string;
+  durability?: Durability;
+  clock?: Clock;
+  /** How long a write waits for another process holding the file's write lock. Default 5000 ms. */
+  busyTimeoutMs?: number;
+  /** How often expired messages and dedup ids are swept. Default 1000 ms. */
+  sweepIntervalMs?: number;
+  /**
+   * How often, while consumers are waiting, the file is checked for commits by other processes
+   * (a cheap `PRAGMA data_version`). Sends in this process wake waiters at once; this bounds the
+   * wake-up delay for sends from another process. Default 50 ms.
+   */
+  watchIntervalMs?: number;
+  /** Most operations committed in one transaction. Default 2000. */
+  maxOpsPerCommit?: number;
+}
+
+export interface ResolvedSqliteOptions {
+  path: string;
+  durability: Durability;
+  clock: Clock;
+  busyTimeoutMs: number;
+  sweepIntervalMs: number;
+  watchIntervalMs: number;
+  maxOpsPerCommit: number;
+}
+
+export function resolveSqliteOptions(options: SqliteEngineOptions = {}): ResolvedSqliteOptions {
+  const path = options.path ?? ':memory:';
+  if (typeof path !== 'string' || path.length === 0) throw new InvalidArgumentError('path', 'must be a file path or ":memory:"');
+  const durability = options.durability ?? 'fsync';
+  if (durability !== 'fsync' && durability !== 'relaxed') throw new InvalidArgumentError('durability', 'must be "fsync" or "relaxed"');
+  return {
+    path,
+    durability,
+    clock: options.clock ?? systemClock,
+    busyTimeoutMs: checkInt('busyTimeoutMs', options.busyTimeoutMs ?? 5000, { min: 0, max: 600_000 }),
+    sweepIntervalMs: checkInt('sweepIntervalMs', options.sweepIntervalMs ?? 1000, { min: 10, max: 3_600_000 }),
+    watchIntervalMs: checkInt('watchIntervalMs', options.watchIntervalMs ?? 50, { min: 5, max: 60_000 }),
+    maxOpsPerCommit: checkInt('maxOpsPerCommit', options.maxOpsPerCommit ?? 2000, { min: 1, max: 100_000 }),
+  };
+}

@@ -1,0 +1,25 @@
+import { InvalidReceiptError } from '@switchyard/core';
+
+/**
+ * A receipt names one lease: `<queue id>.<message seq>.<lease token>`, base 36. The random
+ * 48-bit token changes with every lease, so a receipt from an earlier lease no longer matches.
+ */
+export interface Receipt {
+  queueId: number;
+  seq: number;
+  lease: number;
+}
+
+const shape = /^([0-9a-z]{1,11})\.([0-9a-z]{1,11})\.([0-9a-z]{1,11})$/;
+
+export function formatReceipt(r: Receipt): string {
+  return `${r.queueId.toString(36)}.${r.seq.toString(36)}.${r.lease.toString(36)}`;
+}
+
+export function parseReceipt(text: string): Receipt {
+  const m = shape.exec(text);
+  if (!m) throw new InvalidReceiptError('it is not a receipt this engine issued');
+  const [queueId, seq, lease] = [m[1], m[2], m[3]].map((s) => Number.parseInt(s as string, 36)) as [number, number, number];
+  if (![queueId, seq, lease].every(Number.isSafeInteger)) throw new InvalidReceiptError('it is not a receipt this engine issued');
+  return { queueId, seq, lease };
+}

@@ -1,0 +1,57 @@
+import type { QueueInfo } from '@switchyard/core';
+
+/** A row of `queues`, with its dead-letter queue's name joined in. */
+export interface QueueRow {
+  id: number;
+  name: string;
+  fifo: number;
+  visibility_ms: number;
+  delay_ms: number;
+  retention_ms: number;
+  dlq_id: number | null;
+  dlq_name: string | null;
+  max_receives: number | null;
+  dedup_window_ms: number;
+  created_at: number;
+  dead_lettered: number;
+  expired: number;
+}
+
+/** A row of `messages`. */
+export interface MessageRow {
+  seq: number;
+  queue_id: number;
+  id: string;
+  type: string;
+  body_kind: number;
+  body: Buffer;
+  headers: string | null;
+  key: string | null;
+  dedup_id: string | null;
+  ts: number;
+  enqueued_at: number;
+  available_at: number;
+  visible_at: number;
+  lease: number | null;
+  receives: number;
+  expires_at: number;
+  fifo_group: string | null;
+  source_queue_id: number | null;
+  last_error: string | null;
+}
+
+export const queueColumns = `q.*, d.name AS dlq_name`;
+export const queueFrom = `queues q LEFT JOIN queues d ON d.id = q.dlq_id`;
+
+export function toQueueInfo(row: QueueRow): QueueInfo {
+  return {
+    name: row.name,
+    fifo: row.fifo === 1,
+    visibilityTimeoutMs: row.visibility_ms,
+    delayMs: row.delay_ms,
+    retentionMs: row.retention_ms,
+    deadLetter: row.dlq_name !== null && row.max_receives !== null ? { queue: row.dlq_name, maxReceives: row.max_receives } : null,
+    dedupWindowMs: row.dedup_window_ms,
+    createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,58 @@
+import { InvalidReceiptError, ReceiptExpiredError } from '@switchyard/core';
+import type { Tx } from './batcher.js';
+import { moveToDeadLetter } from './dead-letter.js';
+import { promoteGroupHead } from './fifo.js';
+import { usedUp } from './lease.js';
+import { parseReceipt } from './receipt.js';
+import type { MessageRow, QueueRow } from './rows.js';
+import type { Store } from './store.js';
+
+/**
+ * Finds the message a receipt leases. Returns undefined when the message is gone (acked, purged,
+ * expired). Throws InvalidReceiptError for a receipt of another queue and ReceiptExpiredError when
+ * the lease has ended or the message has been leased again or moved.
+ */
+function leased(store: Store, tx: Tx, queue: string, receipt: string): { q: QueueRow; row: MessageRow | undefined } {
+  const q = store.requireQueue(queue);
+  const r = parseReceipt(receipt);
+  if (r.queueId !== q.id) throw new InvalidReceiptError(`it was issued by another queue, not ${JSON.stringify(queue)}`);
+  const row = store.sql('SELECT * FROM messages WHERE seq = ?').get(r.seq) as MessageRow | undefined;
+  if (!row) return { q, row };
+  if (row.queue_id !== q.id || row.lease !== r.lease || row.visible_at <= tx.now) throw new ReceiptExpiredError(queue);
+  return { q, row };
+}
+
+/** Ack: deletes the leased message. A message already gone counts as done. */
+export function remove(store: Store, tx: Tx, queue: string, receipt: string): void {
+  const { q, row } = leased(store, tx, queue, receipt);
+  if (!row) return;
+  store.sql('DELETE FROM messages WHERE seq = ?').run(row.seq);
+  if (row.fifo_group !== null && promoteGroupHead(store, q.id, row.fifo_group, tx.now)) store.announce(tx, q.id, 1);
+}
+
+/** Nack: ends the lease; deliverable again after `delayMs`, or dead-lettered if out of receives. */
+export function release(store: Store, tx: Tx, queue: string, receipt: string, delayMs: number, error: string | null): void {
+  const { q, row } = leased(store, tx, queue, receipt);
+  if (!row) throw new ReceiptExpiredError(queue);
+  if (usedUp(q, row)) {
+    moveToDeadLetter(store, tx, q, row, 'max-receives', error ?? row.last_error);
+    return;
+  }
+  store.sql('UPDATE messages SET lease = NULL, visible_at = ?, last_error = coalesce(?, last_error) WHERE seq = ?').run(tx.now + delayMs, error, row.seq);
+  store.announce(tx, q.id, 1);
+}
+
+/** Heartbeat: the lease now ends `visibilityMs` from now. */
+export function extendLease(store: Store, tx: Tx, queue: string, receipt: string, visibilityMs: number): void {
+  const { q, row } = leased(store, tx, queue, receipt);
+  if (!row) throw new ReceiptExpiredError(queue);
+  store.sql('UPDATE messages SET visible_at = ? WHERE seq = ?').run(tx.now + visibilityMs, row.seq);
+  if (visibilityMs === 0) store.announce(tx, q.id, 1);
+}
+
+/** Poison: straight to the dead-letter queue. */
+export function deadLetter(store: Store, tx: Tx, queue: string, receipt: string, error: string | null): void {
+  const { q, row } = leased(store, tx, queue, receipt);
+  if (!row) throw new ReceiptExpiredError(queue);
+  moveToDeadLetter(store, tx, q, row, 'poison', error);
+}
