@@ -47,11 +47,11 @@ export class Broker implements AsyncDisposable {
     return new Queue<B>(this.engine, name, this.limits, this.clock);
   }
 
-  deleteQueue(name: string): Promise<boolean> {
+  async deleteQueue(name: string): Promise<boolean> {
     return this.engine.admin.deleteQueue(checkQueueName(name));
   }
 
-  listQueues(prefix?: string): Promise<QueueInfo[]> {
+  async listQueues(prefix?: string): Promise<QueueInfo[]> {
     return this.engine.admin.listQueues(prefix);
   }
 
@@ -64,15 +64,15 @@ export class Broker implements AsyncDisposable {
     return new Topic<B>(this.engine, name, this.limits, this.clock);
   }
 
-  deleteTopic(name: string): Promise<boolean> {
+  async deleteTopic(name: string): Promise<boolean> {
     return this.engine.admin.deleteTopic(checkTopicName(name));
   }
 
-  listTopics(prefix?: string): Promise<TopicInfo[]> {
+  async listTopics(prefix?: string): Promise<TopicInfo[]> {
     return this.engine.admin.listTopics(prefix);
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     return this.engine.close();
   }
 

@@ -11,14 +11,15 @@ export interface Clock {
 
 export interface TimerHandle {
   cancel(): void;
+  /** Lets the process exit while only this timer is pending (background housekeeping). */
+  unref?(): void;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer(fn, ms) {
     const t = setTimeout(fn, Math.max(0, ms));
-    t.unref?.();
-    return { cancel: () => clearTimeout(t) };
+    return { cancel: () => clearTimeout(t), unref: () => void t.unref() };
   },
 };
 

@@ -60,7 +60,7 @@ export class Queue<B extends Body = Body> {
   }
 
   /** Sends a batch atomically: all are stored or none. */
-  sendBatch(messages: readonly OutgoingMessage<B>[]): Promise<EnqueueResult[]> {
+  async sendBatch(messages: readonly OutgoingMessage<B>[]): Promise<EnqueueResult[]> {
     return this.#engine.queues.enqueue(this.name, prepareEntries(messages, this.#limits, this.#clock));
   }
 
@@ -75,12 +75,12 @@ export class Queue<B extends Body = Body> {
   }
 
   /** Deletes a received message. Acking twice is harmless. */
-  ack(receipt: ReceiptLike): Promise<void> {
+  async ack(receipt: ReceiptLike): Promise<void> {
     return this.#engine.queues.remove(this.name, receiptOf(receipt));
   }
 
   /** Gives a message back, deliverable again after `delayMs`. */
-  nack(receipt: ReceiptLike, options: NackOptions = {}): Promise<void> {
+  async nack(receipt: ReceiptLike, options: NackOptions = {}): Promise<void> {
     const delayMs = checkInt('delayMs', options.delayMs ?? 0, queueLimits.nackDelayMs);
     const release: { delayMs: number; error?: string } = { delayMs };
     const error = describeError(options.error);
@@ -89,19 +89,19 @@ export class Queue<B extends Body = Body> {
   }
 
   /** Sets the lease to end `visibilityMs` from now. */
-  extend(receipt: ReceiptLike, visibilityMs: number): Promise<void> {
+  async extend(receipt: ReceiptLike, visibilityMs: number): Promise<void> {
     checkInt('visibilityMs', visibilityMs, queueLimits.visibilityTimeoutMs);
     return this.#engine.queues.extendLease(this.name, receiptOf(receipt), visibilityMs);
   }
 
   /** Sends a poison message straight to the dead-letter queue, recording `error`. */
-  deadLetter(receipt: ReceiptLike, options: { error?: unknown } = {}): Promise<void> {
+  async deadLetter(receipt: ReceiptLike, options: { error?: unknown } = {}): Promise<void> {
     const error = describeError(options.error);
     return this.#engine.queues.moveToDeadLetter(this.name, receiptOf(receipt), error === undefined ? {} : { error });
   }
 
   /** Moves messages from this (dead-letter) queue back to their sources, or to `options.to`. */
-  redrive(options: RedriveOptions & { signal?: AbortSignal } = {}): Promise<RedriveResult> {
+  async redrive(options: RedriveOptions & { signal?: AbortSignal } = {}): Promise<RedriveResult> {
     const { signal, ...rest } = options;
     const checked: RedriveOptions = {};
     if (rest.to !== undefined) checked.to = checkQueueName(rest.to);
@@ -111,7 +111,7 @@ export class Queue<B extends Body = Body> {
   }
 
   /** Deletes every message; returns how many. */
-  purge(): Promise<number> {
+  async purge(): Promise<number> {
     return this.#engine.queues.purge(this.name);
   }
 
@@ -125,16 +125,16 @@ export class Queue<B extends Body = Body> {
     return page.next === undefined ? { messages } : { messages, next: page.next };
   }
 
-  stats(): Promise<QueueStats> {
+  async stats(): Promise<QueueStats> {
     return this.#engine.queues.stats(this.name);
   }
 
-  info(): Promise<QueueInfo> {
+  async info(): Promise<QueueInfo> {
     return this.#engine.admin.getQueue(this.name);
   }
 
   /** Changes settings (all but `fifo`). */
-  update(changes: QueueOptions): Promise<QueueInfo> {
+  async update(changes: QueueOptions): Promise<QueueInfo> {
     return this.#engine.admin.updateQueue(this.name, checkQueueChanges(this.name, changes));
   }
 }

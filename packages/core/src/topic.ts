@@ -26,23 +26,23 @@ export class Topic<B extends Body = Body> {
     return result as PublishResult;
   }
 
-  publishBatch(messages: readonly OutgoingMessage<B>[]): Promise<PublishResult[]> {
+  async publishBatch(messages: readonly OutgoingMessage<B>[]): Promise<PublishResult[]> {
     return this.#engine.topics.publish(this.name, prepareEntries(messages, this.#limits, this.#clock));
   }
 
   /** Subscribes a queue, optionally filtered on headers. Subscribing the same queue again replaces the filter. */
-  subscribe(queue: string, options: { filter?: FilterPolicy | null } = {}): Promise<SubscriptionInfo> {
+  async subscribe(queue: string, options: { filter?: FilterPolicy | null } = {}): Promise<SubscriptionInfo> {
     checkQueueName(queue);
     const filter = options.filter ?? null;
     if (filter !== null) compileFilterPolicy(filter);
     return this.#engine.admin.subscribe(this.name, { queue, filter });
   }
 
-  unsubscribe(subscriptionId: string): Promise<boolean> {
+  async unsubscribe(subscriptionId: string): Promise<boolean> {
     return this.#engine.admin.unsubscribe(this.name, checkString('subscriptionId', subscriptionId, 128));
   }
 
-  subscriptions(): Promise<SubscriptionInfo[]> {
+  async subscriptions(): Promise<SubscriptionInfo[]> {
     return this.#engine.admin.listSubscriptions(this.name);
   }
 }

@@ -17,8 +17,8 @@ interface PendingOp {
 
 /**
  * Group commit. Operations submitted in the same turn of the event loop run in one
- * `BEGIN IMMEDIATE … COMMIT`, each inside its own savepoint: an operation that throws rolls back
- * alone and rejects alone, the others commit together. Every promise settles only after the
+ * `BEGIN IMMEDIATE … COMMIT`; an operation that throws rolls back alone and rejects alone, the
+ * others commit together. Every promise settles only after the
  * commit has returned, so "resolved" means "durable" (to the chosen synchronous setting).
  *
  * Because better-sqlite3 is synchronous, a commit's fsync blocks the thread; while it runs, new
@@ -41,7 +41,11 @@ export class Batcher {
   commits = 0;
   ops = 0;
 
-  constructor(db: Database, clock: Clock, maxOps: number) {
+  /** Called when a transaction begins and when an operation rolls back (drop per-transaction caches). */
+  readonly #reset: () => void;
+
+  constructor(db: Database, clock: Clock, maxOps: number, reset: () => void) {
+    this.#reset = reset;
     this.#db = db;
     this.#clock = clock;
     this.#maxOps = maxOps;
@@ -72,26 +76,43 @@ export class Batcher {
     }
   }
 
+  /**
+   * Runs the batch optimistically without savepoints (the common case: nothing throws). If an
+   * operation throws, the whole transaction is rolled back and the batch runs again with a
+   * savepoint around each operation, so only the failing ones are rejected. Operations are pure
+   * functions of the database and `tx`, so running one twice is safe.
+   */
   #commitBatch(batch: PendingOp[]): void {
+    const fast = this.#attempt(batch, false);
+    if (fast === 'retry') this.#attempt(batch, true);
+  }
+
+  #attempt(batch: PendingOp[], isolate: boolean): 'done' | 'retry' {
     const after: (() => void)[] = [];
     const tx: Tx = { now: this.#clock.now(), afterCommit: (fn) => void after.push(fn) };
     const outcomes: { ok: boolean; value: unknown }[] = [];
+    this.#reset();
     try {
       this.#begin.run();
     } catch (err) {
       for (const op of batch) op.reject(err);
-      return;
+      return 'done';
     }
     for (const op of batch) {
       const mark = after.length;
-      this.#savepoint.run();
+      if (isolate) this.#savepoint.run();
       try {
         const value = op.run(tx);
-        this.#release.run();
+        if (isolate) this.#release.run();
         outcomes.push({ ok: true, value });
       } catch (err) {
+        if (!isolate) {
+          this.#rollback.run();
+          return 'retry';
+        }
         this.#rollbackTo.run();
         this.#release.run();
+        this.#reset();
         after.length = mark;
         outcomes.push({ ok: false, value: err });
       }
@@ -101,7 +122,7 @@ export class Batcher {
     } catch (err) {
       if (this.#db.inTransaction) this.#rollback.run();
       for (const op of batch) op.reject(err);
-      return;
+      return 'done';
     }
     this.commits++;
     this.ops += batch.length;
@@ -111,5 +132,6 @@ export class Batcher {
       else op.reject(o.value);
     });
     for (const fn of after) fn();
+    return 'done';
   }
 }

@@ -20,7 +20,7 @@ import type { Database } from 'better-sqlite3';
 import * as admin from './admin-queues.js';
 import { Batcher, type Tx } from './batcher.js';
 import { enqueue } from './enqueue.js';
-import { dropExpired } from './expiry.js';
+import { sweepExpired } from './expiry.js';
 import * as inspect from './inspect.js';
 import { leaseNow } from './lease.js';
 import { openDatabase } from './open-database.js';
@@ -68,6 +68,7 @@ export class SqliteEngine implements Engine {
   #sweepTimer: TimerHandle | undefined;
   #watchTimer: TimerHandle | undefined;
   #dataVersion = 0;
+  #sweepCursor = 0;
 
   constructor(options: SqliteEngineOptions = {}) {
     this.options = resolveSqliteOptions(options);
@@ -75,7 +76,7 @@ export class SqliteEngine implements Engine {
     this.#db = openDatabase(this.options);
     this.#waiters = new Waiters(this.#clock);
     this.#store = new Store(this.#db, this.#waiters);
-    this.#batcher = new Batcher(this.#db, this.#clock, this.options.maxOpsPerCommit);
+    this.#batcher = new Batcher(this.#db, this.#clock, this.options.maxOpsPerCommit, () => this.#store.forgetQueues());
     this.queues = this.#queueEngine();
     this.topics = { publish: (topic, entries) => this.#tx((tx) => topics.publish(this.#store, tx, topic, entries)) };
     this.admin = this.#adminEngine();
@@ -144,8 +145,10 @@ export class SqliteEngine implements Engine {
   }
 
   async #lease(queue: string, request: LeaseRequest, signal?: AbortSignal): Promise<Delivery<EncodedBody>[]> {
+    if (this.#closed) throw new ClosedError();
     const deadline = this.#clock.now() + request.waitMs;
     for (;;) {
+      // Closing ends a poll that is already waiting with an empty result.
       if (this.#closed) return [];
       if (signal?.aborted) throw new AbortedError({ cause: signal.reason });
       const r = await this.#tx((tx) => leaseNow(this.#store, tx, queue, request));
@@ -190,10 +193,11 @@ export class SqliteEngine implements Engine {
   #scheduleSweep(): void {
     if (this.#closed) return;
     this.#sweepTimer = this.#clock.setTimer(() => {
-      this.#tx((tx) => dropExpired(this.#store, tx, null))
+      this.#tx((tx) => (this.#sweepCursor = sweepExpired(this.#store, tx, this.#sweepCursor)))
         .catch(() => undefined)
         .finally(() => this.#scheduleSweep());
     }, this.options.sweepIntervalMs);
+    this.#sweepTimer.unref?.();
   }
 
   /**
@@ -212,8 +216,10 @@ export class SqliteEngine implements Engine {
         this.#waiters.notifyAll();
       }
       this.#watchTimer = this.#clock.setTimer(tick, this.options.watchIntervalMs);
+      this.#watchTimer.unref?.();
     };
     this.#watchTimer = this.#clock.setTimer(tick, this.options.watchIntervalMs);
+    this.#watchTimer.unref?.();
   }
 }
 

@@ -8,20 +8,37 @@ interface Expired {
 }
 
 /**
- * Drops messages past their retention (in one queue, or in all) and dedup ids past their window,
- * counting dropped messages on their queue. Returns how many messages were dropped; at most
- * `limit`, so one sweep never holds the write lock for long.
+ * Drops the messages of one queue that are past their retention, counting them on the queue.
+ * Scans the queue (stats and peek scan it anyway). Lease, peek and stats call it, so an expired
+ * message is never delivered or counted as ready even before the background sweep reaches it.
  */
-export function dropExpired(store: Store, tx: Tx, queueId: number | null, limit = 5000): number {
-  const rows = (
-    queueId === null
-      ? store
-          .sql('DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE expires_at <= ? LIMIT ?) RETURNING queue_id, fifo_group')
-          .all(tx.now, limit)
-      : store
-          .sql('DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE queue_id = ? AND expires_at <= ? LIMIT ?) RETURNING queue_id, fifo_group')
-          .all(queueId, tx.now, limit)
-  ) as Expired[];
+export function dropExpired(store: Store, tx: Tx, queueId: number): number {
+  const rows = store
+    .sql('DELETE FROM messages WHERE queue_id = ? AND expires_at <= ? RETURNING queue_id, fifo_group')
+    .all(queueId, tx.now) as Expired[];
+  return forget(store, tx, rows);
+}
+
+/**
+ * The background sweep. There is no index on expiry (it would cost every send and ack), so the
+ * sweep walks the table in primary-key order, `limit` rows per call, and resumes from `cursor`
+ * next time; a full pass over a deep queue takes several calls. It also drops dedup ids past
+ * their window. Returns where to resume (0 after a full pass).
+ */
+export function sweepExpired(store: Store, tx: Tx, cursor: number, limit = 5000): number {
+  const scanned = store.sql('SELECT max(seq) AS last, count(*) AS n FROM (SELECT seq FROM messages WHERE seq > ? ORDER BY seq LIMIT ?)').get(cursor, limit) as {
+    last: number | null;
+    n: number;
+  };
+  const rows = store
+    .sql('DELETE FROM messages WHERE seq > ? AND seq <= ? AND expires_at <= ? RETURNING queue_id, fifo_group')
+    .all(cursor, scanned.last ?? cursor, tx.now) as Expired[];
+  forget(store, tx, rows);
+  store.sql('DELETE FROM dedup WHERE expires_at <= ?').run(tx.now);
+  return scanned.n < limit ? 0 : (scanned.last ?? 0);
+}
+
+function forget(store: Store, tx: Tx, rows: Expired[]): number {
   const perQueue = new Map<number, number>();
   const groups = new Map<string, [number, string]>();
   for (const r of rows) {
@@ -32,6 +49,5 @@ export function dropExpired(store: Store, tx: Tx, queueId: number | null, limit 
   for (const [id, group] of groups.values()) {
     if (promoteGroupHead(store, id, group, tx.now)) store.announce(tx, id, 1);
   }
-  if (queueId === null) store.sql('DELETE FROM dedup WHERE dedup_id IN (SELECT dedup_id FROM dedup WHERE expires_at <= ? LIMIT ?)').run(tx.now, limit);
   return rows.length;
 }

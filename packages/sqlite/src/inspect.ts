@@ -9,7 +9,7 @@ import { toMessage } from './to-message.js';
 /** Counts by state. Expired messages are dropped first, so the counts are exact. */
 export function stats(store: Store, tx: Tx, queue: string): QueueStats {
   const q = store.requireQueue(queue);
-  dropExpired(store, tx, q.id, Number.MAX_SAFE_INTEGER);
+  dropExpired(store, tx, q.id);
   const r = store
     .sql(
       `SELECT
@@ -36,7 +36,7 @@ export function stats(store: Store, tx: Tx, queue: string): QueueStats {
 /** Browses in delivery order (visible_at, seq) without leasing. The cursor is `visible_at:seq`. */
 export function peek(store: Store, tx: Tx, queue: string, request: PeekRequest): PeekPage {
   const q = store.requireQueue(queue);
-  dropExpired(store, tx, q.id, Number.MAX_SAFE_INTEGER);
+  dropExpired(store, tx, q.id);
   const [after, seq] = request.cursor === undefined ? [-1, -1] : parseCursor(request.cursor);
   const rows = store
     .sql('SELECT * FROM messages WHERE queue_id = ? AND (visible_at, seq) > (?, ?) ORDER BY visible_at, seq LIMIT ?')

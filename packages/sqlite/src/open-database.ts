@@ -12,6 +12,7 @@ export function openDatabase(o: ResolvedSqliteOptions): Db {
     // Bigger pages cache and memory-mapped reads help the hot indexes without growing with depth.
     db.pragma('cache_size = -16000');
     db.pragma('temp_store = MEMORY');
+    db.pragma('wal_autocheckpoint = 10000');
     migrate(db);
     return db;
   } catch (err) {

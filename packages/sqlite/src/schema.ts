@@ -49,7 +49,6 @@ const migrations: string[] = [
   );
   CREATE INDEX messages_ready ON messages (queue_id, visible_at, seq);
   CREATE INDEX messages_group ON messages (queue_id, fifo_group, seq) WHERE fifo_group IS NOT NULL;
-  CREATE INDEX messages_expiry ON messages (expires_at);
   CREATE TABLE dedup (
     queue_id    INTEGER NOT NULL,
     dedup_id    TEXT NOT NULL,

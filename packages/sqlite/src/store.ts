@@ -12,6 +12,12 @@ export class Store {
   readonly db: Database;
   readonly waiters: Waiters;
   readonly #statements = new Map<string, Statement>();
+  /**
+   * Queue rows read in the current transaction. Valid only inside one transaction: the batcher
+   * clears it when a transaction begins and when an operation rolls back, and admin operations
+   * clear it when they change a queue.
+   */
+  readonly #queues = new Map<string, QueueRow>();
 
   constructor(db: Database, waiters: Waiters) {
     this.db = db;
@@ -26,7 +32,16 @@ export class Store {
   }
 
   queue(name: string): QueueRow | undefined {
-    return this.sql(`SELECT ${queueColumns} FROM ${queueFrom} WHERE q.name = ?`).get(name) as QueueRow | undefined;
+    let q = this.#queues.get(name);
+    if (!q) {
+      q = this.sql(`SELECT ${queueColumns} FROM ${queueFrom} WHERE q.name = ?`).get(name) as QueueRow | undefined;
+      if (q) this.#queues.set(name, q);
+    }
+    return q;
+  }
+
+  forgetQueues(): void {
+    this.#queues.clear();
   }
 
   queueById(id: number): QueueRow | undefined {

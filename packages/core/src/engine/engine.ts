@@ -5,8 +5,9 @@ import type { TopicEngine } from './topic-engine.js';
 
 /**
  * An engine: where messages live. Split by concern; the `Broker` facade is what applications
- * use. `close()` stops accepting work, ends long polls with an empty result, waits for writes
- * already accepted, and releases the connection. Closing twice is harmless.
+ * use. `close()` stops accepting work (later calls reject with ClosedError), ends long polls
+ * already waiting with an empty result, commits writes already accepted, and releases the
+ * connection. Closing twice is harmless.
  */
 export interface Engine {
   readonly name: string;

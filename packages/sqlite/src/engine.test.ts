@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { Broker, ManualClock } from '@switchyard/core';
+import { openBroker, SqliteEngine } from './index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'switchyard-sqlite-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const file = () => join(dir, `t${n++}.db`);
+
+describe('sqlite engine on a file', () => {
+  it('keeps sent messages across close and reopen, and forgets acked ones', async () => {
+    const path = file();
+    const first = await openBroker({ path });
+    const q = await first.createQueue('jobs');
+    await q.sendBatch([{ body: 'one' }, { body: 'two' }]);
+    const [m] = await q.receive();
+    await q.ack(m!);
+    await first.close();
+
+    const second = await openBroker({ path });
+    const left = await second.queue('jobs').receive({ max: 10 });
+    assert.deepEqual(
+      left.map((d) => d.body),
+      ['two'],
+    );
+    await second.close();
+  });
+
+  it('coalesces concurrent sends and acks into few commits (group commit)', async () => {
+    const engine = new SqliteEngine({ path: file() });
+    const broker = new Broker(engine);
+    const q = await broker.createQueue('bulk');
+    const before = engine.commitStats.commits;
+    await Promise.all(Array.from({ length: 200 }, (_, i) => q.send({ body: { i } })));
+    const sendCommits = engine.commitStats.commits - before;
+    assert.ok(sendCommits <= 2, `200 concurrent sends took ${sendCommits} commits`);
+    const got = await q.receive({ max: 200 });
+    assert.equal(got.length, 200);
+    const mid = engine.commitStats.commits;
+    await Promise.all(got.map((d) => q.ack(d)));
+    assert.ok(engine.commitStats.commits - mid <= 2, 'acks did not coalesce');
+    assert.equal((await q.stats()).ready, 0);
+    await broker.close();
+  });
+
+  it('never leases one message to two connections on the same file', async () => {
+    const path = file();
+    const a = await openBroker({ path });
+    const b = await openBroker({ path });
+    const qa = await a.createQueue('shared');
+    const qb = b.queue('shared');
+    await qa.sendBatch(Array.from({ length: 300 }, (_, i) => ({ body: i })));
+    const seen: number[] = [];
+    const consume = async (q: typeof qa) => {
+      for (;;) {
+        const batch = await q.receive({ max: 7 });
+        if (batch.length === 0) return;
+        for (const d of batch) seen.push(d.body as number);
+        await Promise.all(batch.map((d) => q.ack(d)));
+      }
+    };
+    await Promise.all([consume(qa), consume(qb), consume(qa), consume(qb)]);
+    assert.equal(seen.length, 300);
+    assert.equal(new Set(seen).size, 300);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('wakes a long poll when another connection sends to the file', async () => {
+    const path = file();
+    const a = await openBroker({ path, watchIntervalMs: 20 });
+    const b = await openBroker({ path });
+    const qa = await a.createQueue('cross');
+    const waiting = qa.receive({ waitMs: 10_000 });
+    const sentAt = Date.now();
+    await b.queue('cross').send({ body: 'hello' });
+    const [m] = await waiting;
+    assert.equal(m?.body, 'hello');
+    assert.ok(Date.now() - sentAt < 5_000, 'the waiter was not woken by the watcher');
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('refuses a database written by a newer schema', async () => {
+    const path = file();
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(path);
+    db.pragma('user_version = 999');
+    db.close();
+    assert.throws(() => new SqliteEngine({ path }), /newer than this version/);
+  });
+
+  it('validates its options', () => {
+    assert.throws(() => new SqliteEngine({ durability: 'sometimes' as 'fsync' }), { code: 'INVALID_ARGUMENT' });
+    assert.throws(() => new SqliteEngine({ busyTimeoutMs: -1 }), { code: 'INVALID_ARGUMENT' });
+  });
+
+  it('sweeps expired messages on its timer, counting them', async () => {
+    const clock = new ManualClock();
+    const path = file();
+    const engine = new SqliteEngine({ path, clock, sweepIntervalMs: 1000 });
+    const broker = new Broker(engine, { clock });
+    const q = await broker.createQueue('short', { retentionMs: 60_000 });
+    await q.send({ body: 'old' });
+    await clock.advance(59_000);
+    const { default: Database } = await import('better-sqlite3');
+    const raw = new Database(path, { readonly: true });
+    const count = () => raw.prepare('SELECT count(*) FROM messages').pluck().get();
+    const expired = () => raw.prepare('SELECT expired FROM queues').pluck().get();
+    assert.equal(count(), 1);
+    await clock.advance(2_000);
+    // Nobody read the queue: the sweeper alone removed and counted it.
+    assert.equal(count(), 0);
+    assert.equal(expired(), 1);
+    raw.close();
+    await broker.close();
+  });
+});

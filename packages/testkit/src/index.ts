@@ -1,0 +1,59 @@
+/**
+ * The Switchyard conformance suite: the reference semantics (DESIGN.md) as node:test cases that
+ * any engine runs.
+ *
+ *   // packages/my-engine/tests/conformance.test.ts
+ *   import { runConformance } from '@switchyard/testkit';
+ *   runConformance({ name: 'my-engine', open: ({ clock }) => openMyEngine({ clock }) });
+ *
+ * Each case opens a fresh engine on its own ManualClock, drives time only through that clock,
+ * and skips, with the engine's stated reason, when a capability it needs is flagged unsupported.
+ */
+import { describe } from 'node:test';
+import { ackCases } from './ack.js';
+import { adminCases } from './admin.js';
+import { badArgumentCases } from './bad-arguments.js';
+import { badInputCases } from './bad-input.js';
+import { deadLetterCases } from './dead-letter.js';
+import { delayCases } from './delays.js';
+import { fifoDedupCases } from './fifo-dedup.js';
+import { fifoCases } from './fifo.js';
+import type { ConformanceTarget } from './harness.js';
+import { inspectCases } from './inspect.js';
+import { longPollCases } from './long-poll.js';
+import { queueBasicsCases } from './queue-basics.js';
+import { redriveCases } from './redrive.js';
+import { retentionCases } from './retention.js';
+import { topicFilterCases } from './topic-filters.js';
+import { topicCases } from './topics.js';
+import { visibilityCases } from './visibility.js';
+
+export type { CaseContext, CaseOptions, ConformanceTarget } from './harness.js';
+export { caseRunner, expectCode, expectStats, uniqueName } from './harness.js';
+
+/** Every group of cases, in the order they run. */
+export const conformanceGroups: readonly ((target: ConformanceTarget) => void)[] = [
+  queueBasicsCases,
+  ackCases,
+  visibilityCases,
+  delayCases,
+  longPollCases,
+  deadLetterCases,
+  redriveCases,
+  fifoCases,
+  fifoDedupCases,
+  topicCases,
+  topicFilterCases,
+  retentionCases,
+  inspectCases,
+  adminCases,
+  badInputCases,
+  badArgumentCases,
+];
+
+/** Registers the whole suite against `target` with node:test. */
+export function runConformance(target: ConformanceTarget): void {
+  void describe(`switchyard conformance: ${target.name}`, () => {
+    for (const group of conformanceGroups) group(target);
+  });
+}
