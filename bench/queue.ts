@@ -19,7 +19,7 @@ import type { Queue } from '@switchyard/core';
 import { openBroker, type Durability } from '@switchyard/sqlite';
 import { emit, Latency, nowMs, round, Semaphore } from './lib.js';
 
-const payload = 'x'.repeat(1024);
+const payload = 'x'.repeat(Number(process.env.BENCH_BODY ?? 1024));
 const e2eCount = Number(process.env.BENCH_E2E_COUNT ?? 50_000);
 const backlogCount = Number(process.env.BENCH_BACKLOG_COUNT ?? 1_000_000);
 
@@ -54,45 +54,68 @@ function batchInsertLimit(): void {
   emit({ name: 'limit.sqlite.batch-insert', ops_per_s: Math.round((transactions * 1000) / seconds), p50_ms: s.p50_ms, p99_ms: s.p99_ms, latency_of: 'one transaction of 1000 rows', durability: 'fsync (synchronous=FULL)', rows: transactions * 1000 });
 }
 
+interface ConsumerShape {
+  /** Handlers running at once. */
+  concurrency: number;
+  /** Messages leased ahead of the handlers (0: a slot is leased only when a handler is free). */
+  prefetch: number;
+}
+
 /**
- * A consumer with at most `inFlight` messages leased and unacked; resolves after `total`.
- * A slot is reused as soon as its handler has finished and its ack is submitted: the next
- * receive then goes into the same group commit, after that ack, so the limit holds at every
- * commit while an ack and the next lease share one fsync (as a broker pipelines ack and delivery).
+ * A consumer: `concurrency` handlers, fed from receives that keep at most
+ * concurrency + prefetch messages leased and unacked. A slot is reused once its handler has
+ * finished and its ack is submitted: the next receive then goes into the same group commit,
+ * after that ack, so the limit holds at every commit (as a broker pipelines ack and delivery).
+ * Resolves after `total` messages.
  */
-async function consume(q: Queue, total: number, inFlight: number, onMessage: (headers: Record<string, string>) => void): Promise<void> {
-  const slots = new Semaphore(inFlight);
-  let handled = 0;
+async function consume(q: Queue, total: number, shape: ConsumerShape, onMessage: (headers: Record<string, string>) => void): Promise<void> {
+  const leased = new Semaphore(shape.concurrency + shape.prefetch);
+  const handlers = new Semaphore(shape.concurrency);
+  const max = shape.concurrency + shape.prefetch;
+  let received = 0;
   let failure: unknown;
-  while (handled < total) {
+  const handle = async (m: Awaited<ReturnType<Queue['receive']>>[number]) => {
+    await handlers.acquire();
+    onMessage(m.headers);
+    await Promise.resolve(); // the handler's own (empty) work
+    q.ack(m).catch((err: unknown) => (failure = err));
+    handlers.release();
+    leased.release();
+  };
+  const running: Promise<void>[] = [];
+  while (received < total) {
     if (failure) throw failure;
-    await slots.acquire();
+    await leased.acquire();
     let want = 1;
-    while (want < inFlight && slots.free > 0) {
-      await slots.acquire();
+    while (want < max && leased.free > 0) {
+      await leased.acquire();
       want++;
     }
     const batch = await q.receive({ max: want, waitMs: 1000 });
-    for (let i = batch.length; i < want; i++) slots.release();
-    for (const m of batch) {
-      onMessage(m.headers);
-      handled++;
-      q.ack(m).catch((err: unknown) => (failure = err));
-      slots.release();
-    }
+    for (let i = batch.length; i < want; i++) leased.release();
+    received += batch.length;
+    for (const m of batch) running.push(handle(m));
+    if (running.length > 10_000) await Promise.all(running.splice(0));
   }
+  await Promise.all(running);
+  if (failure) throw failure;
 }
 
-async function e2e(durability: Durability): Promise<void> {
+function commitStats(broker: { engine: unknown }): { commits: number; ops: number } {
+  return (broker.engine as { commitStats: { commits: number; ops: number } }).commitStats;
+}
+
+async function e2e(durability: Durability, shape: ConsumerShape, suffix = ''): Promise<void> {
   const { path, cleanup } = tempDb();
   const broker = await openBroker({ path, durability });
   const q = await broker.createQueue('bench', { visibilityTimeoutMs: 60_000 });
 
   // Throughput: closed loop, producer keeps 256 sends outstanding.
   const outstanding = new Semaphore(256);
+  const commits0 = commitStats(broker).commits;
   const cpu0 = process.cpuUsage();
   const start = nowMs();
-  const consumed = consume(q, e2eCount, 16, () => undefined);
+  const consumed = consume(q, e2eCount, shape, () => undefined);
   for (let i = 0; i < e2eCount; i++) {
     await outstanding.acquire();
     void q.send({ body: payload }).then(() => outstanding.release());
@@ -100,12 +123,13 @@ async function e2e(durability: Durability): Promise<void> {
   await consumed;
   const throughput = e2eCount / ((nowMs() - start) / 1000);
   const cpu = process.cpuUsage(cpu0);
+  const throughputCommits = commitStats(broker).commits - commits0;
 
   // Latency: open loop at half the measured throughput, from intended send time to handler.
   const rate = Math.max(1, Math.round(throughput / 2));
   const lat = new Latency();
   const t0 = nowMs();
-  const latencyRun = consume(q, e2eCount, 16, (h) => lat.recordMs(nowMs() - Number(h['t'])));
+  const latencyRun = consume(q, e2eCount, shape, (h) => lat.recordMs(nowMs() - Number(h['t'])));
   let sent = 0;
   await new Promise<void>((resolve) => {
     const tick = () => {
@@ -120,12 +144,11 @@ async function e2e(durability: Durability): Promise<void> {
     tick();
   });
   await latencyRun;
-  const stats = (broker.engine as unknown as { commitStats: { commits: number; ops: number } }).commitStats;
   await broker.close();
   cleanup();
   const s = lat.summary();
   emit({
-    name: `queue.e2e.sqlite.${durability}`,
+    name: `queue.e2e.sqlite.${durability}${suffix}`,
     ops_per_s: Math.round(throughput),
     p50_ms: s.p50_ms,
     p99_ms: s.p99_ms,
@@ -133,10 +156,12 @@ async function e2e(durability: Durability): Promise<void> {
     p999_ms: s.p999_ms,
     max_ms: s.max_ms,
     latency_at_per_s: rate,
+    concurrency: shape.concurrency,
+    prefetch: shape.prefetch,
     cpu_us_per_msg: round((cpu.user + cpu.system) / e2eCount, 1),
     sys_us_per_msg: round(cpu.system / e2eCount, 1),
     messages: e2eCount,
-    ops_per_commit: round(stats.ops / stats.commits, 1),
+    messages_per_commit: round(e2eCount / throughputCommits, 1),
     durability: durability === 'fsync' ? 'fsync (synchronous=FULL)' : 'relaxed (synchronous=NORMAL)',
   });
 }
@@ -152,7 +177,7 @@ async function backlog(): Promise<void> {
   const lat = new Latency();
   let last = nowMs();
   const drainStart = nowMs();
-  await consume(q, backlogCount, 16, () => {
+  await consume(q, backlogCount, standard, () => {
     const t = nowMs();
     lat.recordMs(t - last);
     last = t;
@@ -175,16 +200,24 @@ async function backlog(): Promise<void> {
   });
 }
 
+/** 16 handlers in flight, as a consumer built on issue 3's framework runs them, with prefetch. */
+const standard: ConsumerShape = { concurrency: 16, prefetch: 64 };
+/** At most 16 messages leased and unacked at any moment: every commit carries at most 16. */
+const strict: ConsumerShape = { concurrency: 16, prefetch: 0 };
+
 const which = process.argv[2];
 switch (which) {
   case 'limit.sqlite.batch-insert':
     batchInsertLimit();
     break;
   case 'queue.e2e.sqlite.fsync':
-    await e2e('fsync');
+    await e2e('fsync', standard);
     break;
   case 'queue.e2e.sqlite.relaxed':
-    await e2e('relaxed');
+    await e2e('relaxed', standard);
+    break;
+  case 'queue.e2e.sqlite.fsync.strict16':
+    await e2e('fsync', strict, '.strict16');
     break;
   case 'queue.backlog.1m':
     await backlog();

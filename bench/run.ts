@@ -9,7 +9,7 @@ import { join } from 'node:path';
 const groups: Record<string, { file: string; cases: string[] }> = {
   queue: {
     file: 'queue.ts',
-    cases: ['limit.sqlite.batch-insert', 'queue.e2e.sqlite.fsync', 'queue.e2e.sqlite.relaxed', 'queue.backlog.1m'],
+    cases: ['limit.sqlite.batch-insert', 'queue.e2e.sqlite.fsync', 'queue.e2e.sqlite.relaxed', 'queue.e2e.sqlite.fsync.strict16', 'queue.backlog.1m'],
   },
   resilience: { file: 'resilience.ts', cases: ['all'] },
 };

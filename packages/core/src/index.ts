@@ -17,3 +17,4 @@ export * from './queue.js';
 export * from './topic.js';
 export * from './broker.js';
 export * from './dedup.js';
+export * from './random-pool.js';

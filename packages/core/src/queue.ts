@@ -55,7 +55,7 @@ export class Queue<B extends Body = Body> {
 
   /** Sends one message; resolves once it is durable. */
   async send(message: OutgoingMessage<B>): Promise<EnqueueResult> {
-    const [result] = await this.sendBatch([message]);
+    const [result] = await this.#engine.queues.enqueue(this.name, prepareEntries([message], this.#limits, this.#clock));
     return result as EnqueueResult;
   }
 
@@ -144,8 +144,11 @@ function receiptOf(r: ReceiptLike): string {
   return checkString('receipt', receipt, 1024);
 }
 
+/** Decodes the body in place: engines hand over fresh objects, so nothing else sees them. */
 function decode<T extends { body: EncodedBody }>(m: T): Omit<T, 'body'> & { body: Body } {
-  return { ...m, body: decodeBody(m.body.kind, m.body.data) };
+  const out = m as unknown as Omit<T, 'body'> & { body: Body };
+  out.body = decodeBody(m.body.kind, m.body.data);
+  return out;
 }
 
 /** Turns whatever a handler threw into a bounded string for storage. */

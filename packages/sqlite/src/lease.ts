@@ -18,46 +18,57 @@ export interface LeaseOutcome {
   nextVisibleAt: number;
 }
 
+/** Leases the first `n` ready messages that are neither expired nor out of receives, in one statement. */
+const takeSql = `UPDATE messages SET lease = :lease, visible_at = :until, receives = receives + 1
+  WHERE seq IN (SELECT seq FROM messages WHERE queue_id = :q AND visible_at <= :now ORDER BY visible_at, seq LIMIT :n)
+    AND expires_at > :now AND receives < :maxReceives
+  RETURNING *`;
+
+/** Ready messages the statement above passes over: expired, or used up. */
+const exceptionsSql = `SELECT * FROM messages WHERE queue_id = :q AND visible_at <= :now AND (expires_at <= :now OR receives >= :maxReceives)
+  ORDER BY visible_at, seq LIMIT :n`;
+
 /**
- * Leases up to `max` ready messages, oldest-visible first. Candidates past retention are dropped,
- * and candidates that have used up `maxReceives` are dead-lettered instead of delivered.
+ * Leases up to `max` ready messages, oldest-visible first. Ready messages past retention are
+ * dropped, and ready messages that have used up `maxReceives` are dead-lettered instead of
+ * delivered. One lease token serves the whole batch; each receipt also names its message.
  */
 export function leaseNow(store: Store, tx: Tx, queue: string, request: LeaseRequest): LeaseOutcome {
   const q = store.requireQueue(queue);
   const version = store.waiters.version(q.id);
-  const visibility = request.visibilityMs ?? q.visibility_ms;
-  const deliveries: Delivery<EncodedBody>[] = [];
-  const select = store.sql('SELECT * FROM messages WHERE queue_id = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?');
-  const take = store.sql('UPDATE messages SET lease = ?, visible_at = ?, receives = receives + 1 WHERE seq = ?');
-  const taken = new Set<number>();
-  scan: while (deliveries.length < request.max) {
-    const rows = select.all(q.id, tx.now, request.max - deliveries.length) as MessageRow[];
-    if (rows.length === 0) break;
-    for (const row of rows) {
-      // With a zero visibility timeout a leased message stays ready; never hand it out twice.
-      if (taken.has(row.seq)) break scan;
-      if (row.expires_at <= tx.now) {
-        dropExpired(store, tx, q.id);
-        continue;
-      }
-      if (usedUp(q, row)) {
-        moveToDeadLetter(store, tx, q, row, 'max-receives', row.last_error ?? 'the lease ended without an ack');
-        continue;
-      }
-      const lease = newLeaseToken();
-      taken.add(row.seq);
-      take.run(lease, tx.now + visibility, row.seq);
-      row.receives += 1;
-      deliveries.push({
-        ...toMessage(row),
-        queue: q.name,
-        receipt: formatReceipt({ queueId: q.id, seq: row.seq, lease }),
-        attempt: row.receives,
-        enqueuedAt: row.enqueued_at,
-      });
-    }
+  const until = tx.now + (request.visibilityMs ?? q.visibility_ms);
+  const lease = newLeaseToken();
+  const maxReceives = q.dlq_id !== null && q.max_receives !== null ? q.max_receives : Number.MAX_SAFE_INTEGER;
+  const rows: MessageRow[] = [];
+  for (;;) {
+    const n = request.max - rows.length;
+    const taken = store.sql(takeSql).all({ lease, until, q: q.id, now: tx.now, n, maxReceives }) as MessageRow[];
+    rows.push(...taken);
+    if (taken.length === n) break;
+    const exceptions = store.sql(exceptionsSql).all({ q: q.id, now: tx.now, maxReceives, n: n - taken.length }) as MessageRow[];
+    if (exceptions.length === 0) break;
+    settleExceptions(store, tx, q, exceptions);
+    // With a zero visibility timeout the messages just leased are still ready: stop here
+    // rather than hand them out twice.
+    if (until <= tx.now) break;
   }
+  rows.sort((a, b) => a.seq - b.seq);
+  const deliveries = rows.map((row) => {
+    const d = toMessage(row) as Delivery<EncodedBody>;
+    d.queue = q.name;
+    d.receipt = formatReceipt({ queueId: q.id, seq: row.seq, lease });
+    d.attempt = row.receives;
+    d.enqueuedAt = row.enqueued_at;
+    return d;
+  });
   return { deliveries, queueId: q.id, version, nextVisibleAt: deliveries.length > 0 ? tx.now : nextVisibleAt(store, q.id, tx.now) };
+}
+
+function settleExceptions(store: Store, tx: Tx, q: QueueRow, rows: MessageRow[]): void {
+  if (rows.some((r) => r.expires_at <= tx.now)) dropExpired(store, tx, q.id);
+  for (const row of rows) {
+    if (row.expires_at > tx.now) moveToDeadLetter(store, tx, q, row, 'max-receives', row.last_error ?? 'the lease ended without an ack');
+  }
 }
 
 /** True when the queue has a dead-letter policy and the message has had all its receives. */

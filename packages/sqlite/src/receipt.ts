@@ -17,9 +17,10 @@ export function formatReceipt(r: Receipt): string {
 }
 
 export function parseReceipt(text: string): Receipt {
-  const m = shape.exec(text);
-  if (!m) throw new InvalidReceiptError('it is not a receipt this engine issued');
-  const [queueId, seq, lease] = [m[1], m[2], m[3]].map((s) => Number.parseInt(s as string, 36)) as [number, number, number];
-  if (![queueId, seq, lease].every(Number.isSafeInteger)) throw new InvalidReceiptError('it is not a receipt this engine issued');
+  if (!shape.test(text)) throw new InvalidReceiptError('it is not a receipt this engine issued');
+  const [queueId, seq, lease] = text.split('.').map((s) => Number.parseInt(s, 36)) as [number, number, number];
+  if (!Number.isSafeInteger(queueId) || !Number.isSafeInteger(seq) || !Number.isSafeInteger(lease)) {
+    throw new InvalidReceiptError('it is not a receipt this engine issued');
+  }
   return { queueId, seq, lease };
 }
