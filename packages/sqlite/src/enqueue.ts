@@ -6,8 +6,9 @@ import { BLOCKED } from './schema.js';
 import type { Store } from './store.js';
 
 const insertSql = `INSERT INTO messages
-  (queue_id, id, type, body_kind, body, headers, key, dedup_id, ts, enqueued_at, available_at, visible_at, expires_at, fifo_group)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  (queue_id, id, type, body_kind, headers, key, dedup_id, ts, enqueued_at, available_at, visible_at, expires_at, fifo_group)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const insertBodySql = 'INSERT INTO bodies (seq, body) VALUES (last_insert_rowid(), ?)';
 
 /**
  * Stores one message in a queue (inside the caller's transaction). On FIFO queues it enforces a
@@ -34,7 +35,8 @@ export function insertEntry(store: Store, tx: Tx, q: QueueRow, e: EnqueueEntry):
   const headers = Object.keys(e.headers).length === 0 ? null : JSON.stringify(e.headers);
   store
     .sql(insertSql)
-    .run(q.id, e.id, e.type, e.body.kind, asBuffer(e.body.data), headers, e.key ?? null, dedupId, e.timestamp, now, available, visible, now + q.retention_ms, group);
+    .run(q.id, e.id, e.type, e.body.kind, headers, e.key ?? null, dedupId, e.timestamp, now, available, visible, now + q.retention_ms, group);
+  store.sql(insertBodySql).run(asBuffer(e.body.data));
   return { id: e.id, duplicate: false };
 }
 

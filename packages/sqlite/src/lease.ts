@@ -4,7 +4,7 @@ import { moveToDeadLetter } from './dead-letter.js';
 import { dropExpired } from './expiry.js';
 import { newLeaseToken } from './lease-token.js';
 import { formatReceipt } from './receipt.js';
-import type { MessageRow, QueueRow } from './rows.js';
+import { bodyColumn, type MessageRow, type QueueRow } from './rows.js';
 import { BLOCKED } from './schema.js';
 import type { Store } from './store.js';
 import { toMessage } from './to-message.js';
@@ -22,7 +22,7 @@ export interface LeaseOutcome {
 const takeSql = `UPDATE messages SET lease = :lease, visible_at = :until, receives = receives + 1
   WHERE seq IN (SELECT seq FROM messages WHERE queue_id = :q AND visible_at <= :now ORDER BY visible_at, seq LIMIT :n)
     AND expires_at > :now AND receives < :maxReceives
-  RETURNING *`;
+  RETURNING *, ${bodyColumn}`;
 
 /** Ready messages the statement above passes over: expired, or used up. */
 const exceptionsSql = `SELECT * FROM messages WHERE queue_id = :q AND visible_at <= :now AND (expires_at <= :now OR receives >= :maxReceives)

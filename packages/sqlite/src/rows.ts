@@ -24,7 +24,8 @@ export interface MessageRow {
   id: string;
   type: string;
   body_kind: number;
-  body: Buffer;
+  /** Present when the query joined it in. */
+  body?: Buffer;
   headers: string | null;
   key: string | null;
   dedup_id: string | null;
@@ -39,6 +40,9 @@ export interface MessageRow {
   source_queue_id: number | null;
   last_error: string | null;
 }
+
+/** A message's body, for selecting beside its row. */
+export const bodyColumn = '(SELECT body FROM bodies WHERE bodies.seq = messages.seq) AS body';
 
 export const queueColumns = `q.*, d.name AS dlq_name`;
 export const queueFrom = `queues q LEFT JOIN queues d ON d.id = q.dlq_id`;

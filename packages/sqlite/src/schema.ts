@@ -32,7 +32,6 @@ const migrations: string[] = [
     id               TEXT NOT NULL,
     type             TEXT NOT NULL,
     body_kind        INTEGER NOT NULL,
-    body             BLOB NOT NULL,
     headers          TEXT,
     key              TEXT,
     dedup_id         TEXT,
@@ -47,6 +46,13 @@ const migrations: string[] = [
     source_queue_id  INTEGER,
     last_error       TEXT
   );
+  CREATE TABLE bodies (
+    seq   INTEGER PRIMARY KEY,
+    body  BLOB NOT NULL
+  );
+  CREATE TRIGGER messages_drop_body AFTER DELETE ON messages BEGIN
+    DELETE FROM bodies WHERE seq = old.seq;
+  END;
   CREATE INDEX messages_ready ON messages (queue_id, visible_at, seq);
   CREATE INDEX messages_group ON messages (queue_id, fifo_group, seq) WHERE fifo_group IS NOT NULL;
   CREATE TABLE dedup (

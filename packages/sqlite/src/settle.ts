@@ -16,15 +16,11 @@ function leased(store: Store, tx: Tx, queue: string, receipt: string): { q: Queu
   const q = store.requireQueue(queue);
   const r = parseReceipt(receipt);
   if (r.queueId !== q.id) throw new InvalidReceiptError(`it was issued by another queue, not ${JSON.stringify(queue)}`);
-  const row = store.sql(`SELECT ${withoutBody} FROM messages WHERE seq = ?`).get(r.seq) as MessageRow | undefined;
+  const row = store.sql('SELECT * FROM messages WHERE seq = ?').get(r.seq) as MessageRow | undefined;
   if (!row) return { q, row };
   if (row.queue_id !== q.id || row.lease !== r.lease || row.visible_at <= tx.now) throw new ReceiptExpiredError(queue);
   return { q, row };
 }
-
-/** The columns settling needs: everything but the body. */
-const withoutBody = `seq, queue_id, id, type, body_kind, headers, key, dedup_id, ts, enqueued_at, available_at, visible_at,
-  lease, receives, expires_at, fifo_group, source_queue_id, last_error`;
 
 /** Ack: deletes the leased message. A message already gone counts as done. */
 export function remove(store: Store, tx: Tx, queue: string, receipt: string): void {

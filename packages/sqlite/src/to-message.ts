@@ -1,12 +1,12 @@
 import type { EncodedBody, Message } from '@switchyard/core';
 import type { MessageRow } from './rows.js';
 
-/** The envelope stored in a row (body still encoded). */
+/** The envelope stored in a row (body still encoded; select it with `bodyColumn`). */
 export function toMessage(row: MessageRow): Message<EncodedBody> {
   const m: Message<EncodedBody> = {
     id: row.id,
     type: row.type,
-    body: { kind: row.body_kind as EncodedBody['kind'], data: row.body },
+    body: { kind: row.body_kind as EncodedBody['kind'], data: row.body ?? Buffer.alloc(0) },
     headers: row.headers ? (JSON.parse(row.headers) as Record<string, string>) : {},
     timestamp: row.ts,
   };
