@@ -1,0 +1,120 @@
+import type { Broker, Clock } from '@switchyard/core';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Credentials } from './auth/credentials.js';
+import type { Action, ServerContext } from './context.js';
+import { HttpError, HttpErrorCode, toErrorResponse } from './http-errors.js';
+import { messageRoutes } from './json-api/messages.js';
+import { openApiDocument } from './json-api/openapi.js';
+import { queueRoutes } from './json-api/queues.js';
+import { topicRoutes } from './json-api/topics.js';
+import type { Metrics } from './metrics.js';
+import { MetaStore } from './sqs/meta-store.js';
+import { MoveTasks } from './sqs/move-tasks.js';
+import { sqsRoutes } from './sqs/router.js';
+
+export interface AppOptions {
+  broker: Broker;
+  metrics: Metrics;
+  clock: Clock;
+  /** Without credentials every request is allowed (the server then listens on loopback only). */
+  credentials?: Credentials;
+  /** SQS metadata file (tags, SQS-only attributes); ':memory:' by default. */
+  sqsMetaPath?: string;
+  /** Fixed public base URL for queue URLs; by default taken from each request's Host header. */
+  publicUrl?: string;
+  accountId?: string;
+  region?: string;
+  /** Largest request body, bytes. Default 16 MiB (a batch of large messages). */
+  bodyLimit?: number;
+  logger?: boolean | object;
+  /** Serve HTTPS with this certificate and key. */
+  https?: { cert: Buffer; key: Buffer };
+}
+
+export interface App {
+  fastify: FastifyInstance;
+  /** Ends long polls and move tasks; call before closing the broker. */
+  beginShutdown(): void;
+  close(): Promise<void>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: string;
+  }
+}
+
+/** Builds the HTTP application: JSON API, SQS endpoint, health and metrics. No I/O until listen. */
+export function createApp(options: AppOptions): App {
+  const { broker, metrics, credentials } = options;
+  const shutdown = new AbortController();
+  const fastify = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
+    return503OnClosing: true,
+    ...(options.https ? { https: options.https } : {}),
+  }) as unknown as FastifyInstance;
+  fastify.decorateRequest('principal', undefined);
+
+  const ctx: ServerContext = {
+    broker,
+    metrics,
+    shutdown: shutdown.signal,
+    authorize(request: FastifyRequest, action: Action, resource: string) {
+      if (!credentials) return;
+      if (request.principal === undefined) throw new HttpError(401, HttpErrorCode.Unauthorized, 'send Authorization: Bearer <accessKeyId>:<secretAccessKey>');
+      if (!credentials.allows(request.principal, action, resource)) {
+        throw new HttpError(403, HttpErrorCode.Forbidden, `${request.principal} may not ${action} ${resource}`);
+      }
+    },
+    baseUrl: (request) => options.publicUrl ?? `${request.protocol}://${request.headers.host ?? request.hostname}`,
+  };
+
+  fastify.addHook('onRequest', async (request) => {
+    const auth = request.headers.authorization;
+    if (credentials && auth?.startsWith('Bearer ')) request.principal = credentials.verifyBearer(auth.slice(7));
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    metrics.requests.observe(
+      { route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  fastify.setErrorHandler((err, request, reply) => {
+    const { status, body } = toErrorResponse(err);
+    if (status >= 500) request.log.error({ err }, 'request failed');
+    return reply.code(status).send(body);
+  });
+  fastify.setNotFoundHandler((request, reply) => reply.code(404).send({ error: { code: HttpErrorCode.NotFound, message: `no route ${request.method} ${request.url}` } }));
+
+  fastify.get('/healthz', async () => ({ status: 'ok' }));
+  fastify.get('/readyz', async (_req, reply) => {
+    if (shutdown.signal.aborted) return reply.code(503).send({ status: 'shutting down' });
+    await broker.listQueues('\u0000');
+    return { status: 'ready' };
+  });
+  fastify.get('/metrics', async (_req, reply) => reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()));
+  fastify.get('/v1/openapi.json', async () => openApiDocument);
+
+  queueRoutes(fastify, ctx);
+  messageRoutes(fastify, ctx);
+  topicRoutes(fastify, ctx);
+
+  const meta = new MetaStore(options.sqsMetaPath);
+  const tasks = new MoveTasks(broker, options.clock);
+  sqsRoutes(fastify, ctx, { broker, meta, tasks, metrics, clock: options.clock, accountId: options.accountId ?? '000000000000', region: options.region ?? 'us-east-1', shutdown: shutdown.signal }, credentials);
+
+  return {
+    fastify,
+    beginShutdown() {
+      shutdown.abort();
+      tasks.stopAll();
+    },
+    async close() {
+      shutdown.abort();
+      tasks.stopAll();
+      await fastify.close();
+      meta.close();
+    },
+  };
+}
