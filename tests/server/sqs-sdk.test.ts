@@ -237,7 +237,7 @@ describe('SQS API with @aws-sdk/client-sqs', () => {
     assert.equal(attrs?.VisibilityTimeout, '45');
     assert.equal(attrs?.ReceiveMessageWaitTimeSeconds, '3');
     assert.equal(attrs?.DelaySeconds, '2');
-    await rejects(sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { NoSuchThing: '1' } })), 'InvalidAttributeName');
+    await rejects(sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { NoSuchThing: '1' } as Record<string, string> })), 'InvalidAttributeName');
     await rejects(sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { VisibilityTimeout: '99999' } })), 'InvalidAttributeValue');
     await sqs.send(new TagQueueCommand({ QueueUrl: url, Tags: { team: 'payments', env: 'test' } }));
     await sqs.send(new UntagQueueCommand({ QueueUrl: url, TagKeys: ['env'] }));

@@ -57,7 +57,11 @@ export function nameFromUrl(url: unknown): string {
   }
   const name = path.split('/').filter(Boolean).at(-1);
   if (!name) throw sqsErrors.invalidAddress(url);
-  return decodeURIComponent(name);
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    throw sqsErrors.invalidAddress(url);
+  }
 }
 
 export function requireString(input: Record<string, unknown>, name: string): string {
