@@ -11,6 +11,9 @@ import type { Metrics } from './metrics.js';
 import { MetaStore } from './sqs/meta-store.js';
 import { MoveTasks } from './sqs/move-tasks.js';
 import { sqsRoutes } from './sqs/router.js';
+import { WebhookManager } from './webhooks/manager.js';
+import { webhookRoutes } from './webhooks/routes.js';
+import { WebhookStore } from './webhooks/store.js';
 
 export interface AppOptions {
   broker: Broker;
@@ -29,6 +32,18 @@ export interface AppOptions {
   logger?: boolean | object;
   /** Serve HTTPS with this certificate and key. */
   https?: { cert: Buffer; key: Buffer };
+  /** Webhook subscriptions file; ':memory:' by default. */
+  webhookStorePath?: string;
+  webhooks?: {
+    /** Allow webhook targets on private and loopback addresses. Default false. */
+    allowPrivate?: boolean;
+    /** First retry delay (doubling, full jitter). Default 1000 ms. */
+    retryBaseMs?: number;
+    /** Longest retry delay. Default 5 min. */
+    retryCapMs?: number;
+    /** Per-request timeout. Default 10 s. */
+    timeoutMs?: number;
+  };
 }
 
 export interface App {
@@ -100,6 +115,17 @@ export function createApp(options: AppOptions): App {
   messageRoutes(fastify, ctx);
   topicRoutes(fastify, ctx);
 
+  const webhookStore = new WebhookStore(options.webhookStorePath);
+  const webhooks = new WebhookManager(broker, webhookStore, metrics, {
+    allowPrivate: options.webhooks?.allowPrivate ?? false,
+    retryBaseMs: options.webhooks?.retryBaseMs ?? 1000,
+    retryCapMs: options.webhooks?.retryCapMs ?? 300_000,
+    timeoutMs: options.webhooks?.timeoutMs ?? 10_000,
+    now: () => options.clock.now(),
+  });
+  webhookRoutes(fastify, ctx, webhooks);
+  webhooks.start();
+
   const meta = new MetaStore(options.sqsMetaPath);
   const tasks = new MoveTasks(broker, options.clock);
   sqsRoutes(fastify, ctx, { broker, meta, tasks, metrics, clock: options.clock, accountId: options.accountId ?? '000000000000', region: options.region ?? 'us-east-1', shutdown: shutdown.signal }, credentials);
@@ -109,12 +135,15 @@ export function createApp(options: AppOptions): App {
     beginShutdown() {
       shutdown.abort();
       tasks.stopAll();
+      void webhooks.stop();
     },
     async close() {
       shutdown.abort();
       tasks.stopAll();
+      await webhooks.stop();
       await fastify.close();
       meta.close();
+      webhookStore.close();
     },
   };
 }

@@ -22,6 +22,10 @@ export interface ServerOptions {
   publicUrl?: string;
   logger?: boolean | object;
   clock?: Clock;
+  /** Let webhooks target private and loopback addresses (refused by default: SSRF). */
+  allowPrivateWebhooks?: boolean;
+  /** First webhook retry delay. Default 1000 ms. */
+  webhookRetryBaseMs?: number;
 }
 
 export interface RunningServer {
@@ -55,6 +59,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     clock,
     ...(credentials ? { credentials } : {}),
     sqsMetaPath: join(dataDir, 'sqs-meta.db'),
+    webhookStorePath: join(dataDir, 'webhooks.db'),
+    webhooks: { allowPrivate: options.allowPrivateWebhooks ?? false, ...(options.webhookRetryBaseMs !== undefined ? { retryBaseMs: options.webhookRetryBaseMs } : {}) },
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(tls ? { https: tls } : {}),

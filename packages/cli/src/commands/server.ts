@@ -14,14 +14,18 @@ export function serverCommand(program: Command): void {
     .option('--tls-key <file>', 'the certificate\'s private key (PEM)')
     .option('--durability <mode>', 'fsync (default) or relaxed', 'fsync')
     .option('--public-url <url>', 'base URL clients reach this server at (for SQS queue URLs)')
+    .option('--allow-private-webhooks', 'let webhooks target private and loopback addresses')
+    .option('--webhook-retry-base <ms>', 'first webhook retry delay (doubles per attempt)', int('--webhook-retry-base'))
     .option('--log', 'log every request as JSON')
-    .action(async (o: { data: string; host: string; port: number; auth?: string; tlsCert?: string; tlsKey?: string; durability: 'fsync' | 'relaxed'; publicUrl?: string; log?: boolean }) => {
+    .action(async (o: { data: string; host: string; port: number; auth?: string; tlsCert?: string; tlsKey?: string; durability: 'fsync' | 'relaxed'; publicUrl?: string; log?: boolean; allowPrivateWebhooks?: boolean; webhookRetryBase?: number }) => {
       const server = await startServer({
         dataDir: o.data,
         host: o.host,
         port: o.port,
         durability: o.durability,
         logger: o.log === true,
+        allowPrivateWebhooks: o.allowPrivateWebhooks === true,
+        ...(o.webhookRetryBase !== undefined ? { webhookRetryBaseMs: o.webhookRetryBase } : {}),
         ...(o.auth ? { authFile: o.auth } : {}),
         ...(o.tlsCert ? { tlsCertFile: o.tlsCert } : {}),
         ...(o.tlsKey ? { tlsKeyFile: o.tlsKey } : {}),
