@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- <group> [case...]`: runs each case of a group in its own Node process (so
  * memory peaks and state do not leak between cases) and passes its JSON lines through.
- * Groups: queue, resilience.
+ * Groups: queue, server, resilience, and those the other packages add.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -11,7 +11,10 @@ const groups: Record<string, { file: string; cases: string[] }> = {
     file: 'queue.ts',
     cases: ['limit.sqlite.batch-insert', 'queue.e2e.sqlite.fsync', 'queue.e2e.sqlite.relaxed', 'queue.e2e.sqlite.fsync.strict16', 'queue.backlog.1m'],
   },
+  server: { file: 'server.ts', cases: ['server.inprocess.batch10', 'server.json.batch10', 'server.sqs.batch10', 'server.longpoll.1000'] },
   resilience: { file: 'resilience.ts', cases: ['all'] },
+  stream: { file: 'stream.ts', cases: ['stream.append.sqlite', 'stream.consume.group2', 'stream.window.tumbling'] },
+  outbox: { file: 'outbox.ts', cases: ['outbox.sqlite', 'outbox.sqlite.fsync', 'outbox.postgres'] },
 };
 
 const [group, ...only] = process.argv.slice(2);
