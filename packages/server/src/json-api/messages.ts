@@ -24,13 +24,16 @@ export function messageRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return { results };
   });
 
-  app.post<{ Params: NameParams; Body: { max?: number; waitMs?: number; visibilityMs?: number } | null }>('/v1/queues/:name/receive', async (req) => {
+  app.post<{ Params: NameParams; Body: { max?: number; waitMs?: number; visibilityMs?: number } | null }>('/v1/queues/:name/receive', async (req, reply) => {
     ctx.authorize(req, 'receive', req.params.name);
     const body = req.body ?? {};
     const queue = broker.queue(req.params.name);
-    // A long poll ends early, empty, when the server shuts down or the client goes away.
+    // A long poll ends early, empty, when the server shuts down or the client goes away. (The
+    // response, not the request, tells: a request emits 'close' as soon as its body is read.)
     const gone = new AbortController();
-    req.raw.once('close', () => gone.abort());
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) gone.abort();
+    });
     metrics.waiting.inc();
     try {
       const messages = await queue.receive({ ...body, signal: AbortSignal.any([ctx.shutdown, gone.signal]) });
