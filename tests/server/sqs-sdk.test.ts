@@ -121,6 +121,20 @@ describe('SQS API with @aws-sdk/client-sqs', () => {
     assert.ok(Date.now() - started < 5000, 'the long poll was not woken by the send');
   });
 
+  it('forgets a long poll whose client went away: it leases nothing', async () => {
+    const url = await create(unique('abandoned'));
+    const abort = new AbortController();
+    const poll = sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 20 }), { abortSignal: abort.signal }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 200));
+    abort.abort();
+    await poll;
+    await new Promise((r) => setTimeout(r, 100));
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'kept' }));
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
+    assert.equal(Messages?.[0]?.Body, 'kept');
+    assert.equal(Messages?.[0]?.Attributes?.ApproximateReceiveCount, '1');
+  });
+
   it('sends and deletes in batches, reporting each entry', async () => {
     const url = await create(unique('batch'));
     const r = await sqs.send(

@@ -25,6 +25,8 @@ export interface SqsCall {
   /** The caller's access key id, or undefined without auth. */
   principal: string | undefined;
   authorize(action: Action, resource: string): void;
+  /** Aborts when the server shuts down or the client goes away (ends long polls early). */
+  signal: AbortSignal;
 }
 
 export type SqsAction = (ctx: SqsContext, call: SqsCall) => Promise<Record<string, unknown>>;

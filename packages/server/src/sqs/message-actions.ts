@@ -105,7 +105,7 @@ const receiveMessage: SqsAction = async (ctx, call) => {
       max,
       waitMs: wait * 1000,
       ...(visibility === undefined ? {} : { visibilityMs: visibility * 1000 }),
-      signal: ctx.shutdown,
+      signal: call.signal,
     });
   } catch (err) {
     if (isSwitchyardError(err, 'ABORTED')) return {};

@@ -39,8 +39,13 @@ export function sqsRoutes(app: FastifyInstance, server: ServerContext, sqs: SqsC
         throw sqsErrors.serialization('Start of structure or map found where not expected.');
       }
       if (typeof input !== 'object' || input === null || Array.isArray(input)) throw sqsErrors.serialization('The request body must be a JSON object.');
+      const gone = new AbortController();
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) gone.abort();
+      });
       const result = await action(sqs, {
         input,
+        signal: AbortSignal.any([sqs.shutdown, gone.signal]),
         baseUrl: server.baseUrl(req),
         principal,
         authorize: (act, resource) => {
