@@ -2,11 +2,15 @@ import { systemClock, type Clock } from './clock.js';
 import type { Engine } from './engine/engine.js';
 import type { Features } from './engine/features.js';
 import type { QueueInfo, QueueOptions } from './engine/queue-config.js';
+import type { StreamInfo, StreamOptions } from './engine/stream-config.js';
 import type { TopicInfo } from './engine/topic-config.js';
 import type { Body } from './message.js';
 import { resolveMessageLimits, type MessageLimits } from './prepare.js';
 import { Queue } from './queue.js';
 import { resolveQueueOptions } from './queue-options.js';
+import { checkStreamName, resolveStreamOptions } from './streams/options.js';
+import { streamsOf } from './streams/prepare.js';
+import { Stream } from './streams/stream.js';
 import { Topic } from './topic.js';
 import { checkQueueName, checkTopicName } from './validate.js';
 
@@ -70,6 +74,28 @@ export class Broker implements AsyncDisposable {
 
   async listTopics(prefix?: string): Promise<TopicInfo[]> {
     return this.engine.admin.listTopics(prefix);
+  }
+
+  /**
+   * Creates a stream (or returns the existing one if its settings are the same). Throws
+   * UnsupportedError, with the engine's reason, on an engine without streams.
+   */
+  async createStream<B extends Body = Body>(name: string, options: StreamOptions = {}): Promise<Stream<B>> {
+    await streamsOf(this.engine).createStream(checkStreamName(name), resolveStreamOptions(options));
+    return this.stream<B>(name);
+  }
+
+  /** A handle on an existing stream; no I/O until it is used. */
+  stream<B extends Body = Body>(name: string): Stream<B> {
+    return new Stream<B>(this.engine, name, this.limits, this.clock);
+  }
+
+  async deleteStream(name: string): Promise<boolean> {
+    return streamsOf(this.engine).deleteStream(checkStreamName(name));
+  }
+
+  async listStreams(prefix?: string): Promise<StreamInfo[]> {
+    return streamsOf(this.engine).listStreams(prefix);
   }
 
   async close(): Promise<void> {

@@ -13,6 +13,16 @@ export const ErrorCode = {
   QueueAlreadyExists: 'QUEUE_ALREADY_EXISTS',
   QueueInUse: 'QUEUE_IN_USE',
   TopicNotFound: 'TOPIC_NOT_FOUND',
+  StreamNotFound: 'STREAM_NOT_FOUND',
+  StreamAlreadyExists: 'STREAM_ALREADY_EXISTS',
+  /** A partition number outside the stream's partitions. */
+  PartitionOutOfRange: 'PARTITION_OUT_OF_RANGE',
+  /** An offset outside a partition's stored records (below its start or past its end). */
+  OffsetOutOfRange: 'OFFSET_OUT_OF_RANGE',
+  /** A commit for a partition the member does not own (any more): rewind and rejoin. */
+  NotPartitionOwner: 'NOT_PARTITION_OWNER',
+  /** A heartbeat from a member the group no longer knows (it expired or left): join again. */
+  UnknownMember: 'UNKNOWN_MEMBER',
   InvalidReceipt: 'INVALID_RECEIPT',
   ReceiptExpired: 'RECEIPT_EXPIRED',
   NoDeadLetterQueue: 'NO_DEAD_LETTER_QUEUE',
@@ -24,6 +34,30 @@ export const ErrorCode = {
   BrokenCircuit: 'BROKEN_CIRCUIT',
   BulkheadRejected: 'BULKHEAD_REJECTED',
   RateLimited: 'RATE_LIMITED',
+  /** Consumer control flow: settle by making the message visible again after a given delay. */
+  RetryAfter: 'RETRY_AFTER',
+  /** Consumer control flow: the message cannot succeed; dead-letter it now. */
+  DoNotRetry: 'DO_NOT_RETRY',
+  /** A consumer lost the lease on a message it was handling (it may be delivered again). */
+  LeaseLost: 'LEASE_LOST',
+  /** A message body failed its schema, or its schema version cannot be read. */
+  ValidationFailed: 'VALIDATION_FAILED',
+  /** A message type that the catalog does not define. */
+  UnknownMessageType: 'UNKNOWN_MESSAGE_TYPE',
+  /** The responder of a request reported that it failed. */
+  RequestFailed: 'REQUEST_FAILED',
+  /** An outbox or inbox write was made outside the caller's database transaction. */
+  NotInTransaction: 'NOT_IN_TRANSACTION',
+  /** A registry lease ended (it expired or was revoked): the instance must register again. */
+  LeaseExpired: 'LEASE_EXPIRED',
+  /** No registered instance of that service and id (it never registered, left, or expired). */
+  InstanceNotFound: 'INSTANCE_NOT_FOUND',
+  /** A service has no instance a client may call now (none registered, unhealthy or ejected). */
+  NoHealthyInstance: 'NO_HEALTHY_INSTANCE',
+  /** An HTTP call ended with a status the client treats as an error once retries are spent. */
+  HttpStatus: 'HTTP_STATUS',
+  /** A gRPC call ended with a non-OK status. */
+  GrpcStatus: 'GRPC_STATUS',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

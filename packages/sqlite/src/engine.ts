@@ -28,6 +28,7 @@ import { resolveSqliteOptions, type ResolvedSqliteOptions, type SqliteEngineOpti
 import { checkRedrive, redriveStep } from './redrive.js';
 import * as settle from './settle.js';
 import { Store } from './store.js';
+import { createStreamEngine, type SqliteStreams } from './streams/stream-engine.js';
 import * as topics from './topics.js';
 import { Waiters } from './waiters.js';
 
@@ -39,6 +40,7 @@ const features: Features = {
   peek: supported,
   topics: supported,
   retention: supported,
+  streams: supported,
   injectedClock: supported,
 };
 
@@ -46,7 +48,7 @@ const features: Features = {
 const redriveChunk = 100;
 
 /**
- * The embedded engine: queues and topics in one SQLite file (or in memory). Several engines —
+ * The embedded engine: queues, topics and streams in one SQLite file (or in memory). Several engines —
  * in this process or others — may open the same file: SQLite's write lock serialises their
  * transactions, so a message is never leased twice, and a watcher on the file wakes local
  * consumers when another process commits.
@@ -58,6 +60,7 @@ export class SqliteEngine implements Engine {
   readonly queues: QueueEngine;
   readonly topics: TopicEngine;
   readonly admin: AdminEngine;
+  readonly streams: SqliteStreams;
   readonly #db: Database;
   readonly #clock: Clock;
   readonly #store: Store;
@@ -80,6 +83,14 @@ export class SqliteEngine implements Engine {
     this.queues = this.#queueEngine();
     this.topics = { publish: (topic, entries) => this.#tx((tx) => topics.publish(this.#store, tx, topic, entries)) };
     this.admin = this.#adminEngine();
+    this.streams = createStreamEngine({
+      store: this.#store,
+      clock: this.#clock,
+      run: (fn) => this.#tx(fn),
+      isClosed: () => this.#closed,
+      closing: this.#aborts.signal,
+      beforeWait: () => this.#watchOtherProcesses(),
+    });
     this.#scheduleSweep();
   }
 
@@ -194,6 +205,7 @@ export class SqliteEngine implements Engine {
     if (this.#closed) return;
     this.#sweepTimer = this.#clock.setTimer(() => {
       this.#tx((tx) => (this.#sweepCursor = sweepExpired(this.#store, tx, this.#sweepCursor)))
+        .then(() => this.streams.sweep())
         .catch(() => undefined)
         .finally(() => this.#scheduleSweep());
     }, this.options.sweepIntervalMs);

@@ -77,6 +77,88 @@ const migrations: string[] = [
     UNIQUE (topic_id, queue_id)
   );
   `,
+  // 2: streams (see streams/). Records are keyed by (stream, partition, offset) without a rowid:
+  // appends go to the end of each partition's range and retention deletes from its start.
+  // max_ts is the running maximum of ts in the partition, so it grows with the offset and an
+  // offset-for-timestamp lookup is a binary search on the primary key.
+  `
+  CREATE TABLE streams (
+    id                   INTEGER PRIMARY KEY AUTOINCREMENT,
+    name                 TEXT NOT NULL UNIQUE,
+    partitions           INTEGER NOT NULL,
+    retention_ms         INTEGER,
+    retention_bytes      INTEGER,
+    created_at           INTEGER NOT NULL,
+    next_keyless         INTEGER NOT NULL DEFAULT 0,
+    removed_by_age       INTEGER NOT NULL DEFAULT 0,
+    removed_by_size      INTEGER NOT NULL DEFAULT 0,
+    removed_uncommitted  INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE stream_partitions (
+    stream_id  INTEGER NOT NULL,
+    part       INTEGER NOT NULL,
+    start_off  INTEGER NOT NULL DEFAULT 0,
+    end_off    INTEGER NOT NULL DEFAULT 0,
+    bytes      INTEGER NOT NULL DEFAULT 0,
+    max_ts     INTEGER,
+    PRIMARY KEY (stream_id, part)
+  ) WITHOUT ROWID;
+  CREATE TABLE stream_records (
+    stream_id    INTEGER NOT NULL,
+    part         INTEGER NOT NULL,
+    off          INTEGER NOT NULL,
+    id           TEXT NOT NULL,
+    type         TEXT NOT NULL,
+    body_kind    INTEGER NOT NULL,
+    body         BLOB NOT NULL,
+    headers      TEXT,
+    key          TEXT,
+    ts           INTEGER NOT NULL,
+    max_ts       INTEGER NOT NULL,
+    appended_at  INTEGER NOT NULL,
+    size         INTEGER NOT NULL,
+    PRIMARY KEY (stream_id, part, off)
+  ) WITHOUT ROWID;
+  CREATE TABLE stream_groups (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    stream_id   INTEGER NOT NULL,
+    name        TEXT NOT NULL,
+    strategy    TEXT NOT NULL,
+    start       TEXT NOT NULL,
+    generation  INTEGER NOT NULL DEFAULT 0,
+    created_at  INTEGER NOT NULL,
+    UNIQUE (stream_id, name)
+  );
+  CREATE TABLE stream_members (
+    group_id    INTEGER NOT NULL,
+    member_id   TEXT NOT NULL,
+    session_ms  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    reported    TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (group_id, member_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE stream_owners (
+    group_id   INTEGER NOT NULL,
+    part       INTEGER NOT NULL,
+    member_id  TEXT NOT NULL,
+    since_gen  INTEGER NOT NULL,
+    PRIMARY KEY (group_id, part)
+  ) WITHOUT ROWID;
+  CREATE TABLE stream_offsets (
+    group_id      INTEGER NOT NULL,
+    part          INTEGER NOT NULL,
+    off           INTEGER NOT NULL,
+    committed_at  INTEGER NOT NULL,
+    PRIMARY KEY (group_id, part)
+  ) WITHOUT ROWID;
+  CREATE TABLE stream_state (
+    group_id  INTEGER NOT NULL,
+    part      INTEGER NOT NULL,
+    key       TEXT NOT NULL,
+    value     BLOB NOT NULL,
+    PRIMARY KEY (group_id, part, key)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Brings the schema up to date; safe when several processes open the same file at once. */

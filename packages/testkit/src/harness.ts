@@ -24,6 +24,12 @@ export interface ConformanceTarget {
   open(ctx: { clock: ManualClock }): Promise<Engine>;
   /** Broker limits to use (default: core defaults). */
   limits?: Partial<MessageLimits>;
+  /**
+   * Makes each case's clock (default: a new ManualClock). A target whose engine keeps time
+   * elsewhere — a server in another process — returns a ManualClock whose `advance` moves that
+   * time too (e.g. @switchyard/remote's ServerClock).
+   */
+  clock?: () => ManualClock | Promise<ManualClock>;
 }
 
 /** What every case gets: a broker over a fresh engine, the clock that drives it, and unique names. */
@@ -58,8 +64,9 @@ const caseTimeoutMs = 10_000;
 
 /**
  * Returns a `test(title, [options], body)` that registers a node:test case: each run opens a
- * fresh engine on a new ManualClock, wraps it in a Broker, skips (with the engine's reason) when a
- * needed capability is missing, and closes the broker afterwards even if the case times out.
+ * fresh engine on a new clock (the target's, or a ManualClock), wraps it in a Broker, skips (with
+ * the engine's reason) when a needed capability is missing, and closes the broker afterwards even
+ * if the case times out.
  */
 export function caseRunner(target: ConformanceTarget) {
   function test(title: string, body: CaseBody): void;
@@ -68,7 +75,7 @@ export function caseRunner(target: ConformanceTarget) {
     const options = typeof a === 'function' ? {} : a;
     const body = typeof a === 'function' ? a : (b as CaseBody);
     void it(title, { timeout: caseTimeoutMs }, async (t) => {
-      const clock = new ManualClock();
+      const clock = target.clock ? await target.clock() : new ManualClock();
       const engine = await target.open({ clock });
       const broker = new Broker(engine, { ...target.limits, clock });
       // An in-memory engine on a ManualClock holds no handle, so a promise nobody settles would

@@ -26,6 +26,14 @@ import { redriveCases } from './redrive.js';
 import { retentionCases } from './retention.js';
 import { topicFilterCases } from './topic-filters.js';
 import { topicCases } from './topics.js';
+import { streamBadInputCases } from './streams/bad-input.js';
+import { streamBasicsCases } from './streams/basics.js';
+import { streamGroupCases } from './streams/groups.js';
+import { streamLongPollCases } from './streams/long-poll.js';
+import { streamOffsetCases } from './streams/offsets.js';
+import { streamRetentionCases } from './streams/retention.js';
+import { streamTimestampCases } from './streams/timestamps.js';
+import { streamTransactionCases } from './streams/transactions.js';
 import { visibilityCases } from './visibility.js';
 
 export type { CaseContext, CaseOptions, ConformanceTarget } from './harness.js';
@@ -49,6 +57,14 @@ export const conformanceGroups: readonly ((target: ConformanceTarget) => void)[]
   adminCases,
   badInputCases,
   badArgumentCases,
+  streamBasicsCases,
+  streamLongPollCases,
+  streamTimestampCases,
+  streamGroupCases,
+  streamOffsetCases,
+  streamTransactionCases,
+  streamRetentionCases,
+  streamBadInputCases,
 ];
 
 /** Registers the whole suite against `target` with node:test. */

@@ -1,6 +1,7 @@
 import type { AdminEngine } from './admin-engine.js';
 import type { Features } from './features.js';
 import type { QueueEngine } from './queue-engine.js';
+import type { StreamEngine } from './stream-engine.js';
 import type { TopicEngine } from './topic-engine.js';
 
 /**
@@ -15,5 +16,7 @@ export interface Engine {
   readonly queues: QueueEngine;
   readonly topics: TopicEngine;
   readonly admin: AdminEngine;
+  /** Present when `features.streams` is supported. */
+  readonly streams?: StreamEngine;
   close(): Promise<void>;
 }

@@ -20,6 +20,8 @@ export const Feature = {
   topics: 'topics',
   /** Retention expiry with a count of expired messages. */
   retention: 'retention',
+  /** Partitioned logs with offsets, consumer groups, retention and atomic offset + state commits. */
+  streams: 'streams',
   /** The engine reads time from the injected clock, so tests can drive visibility and delays. */
   injectedClock: 'injectedClock',
 } as const;

@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { Broker, ManualClock } from '@switchyard/core';
+import Database from 'better-sqlite3';
+import { openBroker, SqliteEngine } from '../index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'switchyard-streams-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const file = () => join(dir, `s${n++}.db`);
+
+describe('sqlite streams on a file', () => {
+  it('keeps records, committed offsets and state across close and reopen', async () => {
+    const path = file();
+    const first = await openBroker({ path });
+    const s = await first.createStream('events', { partitions: 2 });
+    await s.appendBatch([{ body: 'a', partition: 0 }, { body: 'b', partition: 1 }, { body: 'c', partition: 0 }]);
+    const c = s.consumer('g', { start: 'earliest', memberId: 'worker-1' });
+    await c.poll({ max: 2 });
+    await c.commit({ state: [{ partition: 0, key: 'k', value: new Uint8Array([7]) }] });
+    await first.close();
+
+    const second = await openBroker({ path });
+    const again = second.stream('events');
+    assert.deepEqual((await again.offsets()).map((o) => o.end), [2, 1]);
+    const committed = await again.committed('g');
+    assert.equal(committed.length, 2);
+    // The same static member id: the new process takes over from the one that never left.
+    const c2 = again.consumer('g', { memberId: 'worker-1' });
+    const rest = await c2.poll({ max: 10 });
+    assert.equal(rest.length, 1, 'exactly the record not committed before the close');
+    assert.deepEqual([...((await c2.loadState(0))[0]?.value ?? [])], [7]);
+    await second.close();
+  });
+
+  it('applies retention on its own sweep, on the injected clock', async () => {
+    const clock = new ManualClock();
+    const engine = new SqliteEngine({ path: file(), clock, sweepIntervalMs: 1000 });
+    const broker = new Broker(engine, { clock });
+    const s = await broker.createStream('short', { retention: { maxAgeMs: 60_000 } });
+    await s.appendBatch([{ body: 1 }, { body: 2 }]);
+    await clock.advance(59_000);
+    assert.equal((await s.stats()).removedByAge, 0);
+    await clock.advance(2_000);
+    // Nobody called trim: the engine's sweep removed and counted them.
+    const stats = await s.stats();
+    assert.equal(stats.removedByAge, 2);
+    assert.equal(stats.partitions[0]?.start, 2);
+    await broker.close();
+  });
+
+  it('spreads a large expiry over several sweeps rather than one long transaction', async () => {
+    const clock = new ManualClock();
+    const engine = new SqliteEngine({ clock, sweepIntervalMs: 1000 });
+    const broker = new Broker(engine, { clock });
+    const s = await broker.createStream('big', { retention: { maxAgeMs: 60_000 } });
+    for (let i = 0; i < 25; i++) await s.appendBatch(Array.from({ length: 1000 }, () => ({ body: 1 })));
+    await clock.advance(60_500);
+    assert.equal((await s.stats()).removedByAge, 0);
+    await clock.advance(1_000);
+    assert.equal((await s.stats()).removedByAge, 20_000, 'one sweep removes at most 20,000 records of a partition');
+    await clock.advance(1_000);
+    assert.equal((await s.stats()).removedByAge, 25_000);
+    await broker.close();
+  });
+
+  it('wakes a long-poll read when another connection appends to the file', async () => {
+    const path = file();
+    const a = await openBroker({ path, watchIntervalMs: 20 });
+    const b = await openBroker({ path });
+    const sa = await a.createStream('cross');
+    const waiting = sa.read({ partition: 0, offset: 0, waitMs: 10_000 });
+    const sentAt = Date.now();
+    await b.stream('cross').append({ body: 'hello' });
+    const [r] = await waiting;
+    assert.equal(r?.body, 'hello');
+    assert.ok(Date.now() - sentAt < 5_000, 'the reader was not woken by the watcher');
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('group-commits concurrent appends', async () => {
+    const engine = new SqliteEngine({ path: file() });
+    const broker = new Broker(engine);
+    const s = await broker.createStream('bulk', { partitions: 4 });
+    const before = engine.commitStats.commits;
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => s.append({ body: i, key: `k${i % 13}` })));
+    assert.ok(engine.commitStats.commits - before <= 2, `200 concurrent appends took ${engine.commitStats.commits - before} commits`);
+    const perPartition = new Map<number, number[]>();
+    for (const r of results) perPartition.set(r.partition, [...(perPartition.get(r.partition) ?? []), r.offset]);
+    for (const offsets of perPartition.values()) assert.deepEqual([...offsets].sort((x, y) => x - y), offsets.map((_, i) => i), 'dense offsets');
+    await broker.close();
+  });
+
+  it('upgrades a database made before streams existed, keeping its queues', async () => {
+    const path = file();
+    const old = await openBroker({ path });
+    await (await old.createQueue('jobs')).send({ body: 'kept' });
+    await old.close();
+    const raw = new Database(path);
+    for (const t of ['streams', 'stream_partitions', 'stream_records', 'stream_groups', 'stream_members', 'stream_owners', 'stream_offsets', 'stream_state']) raw.exec(`DROP TABLE ${t}`);
+    raw.pragma('user_version = 1');
+    raw.close();
+    const upgraded = await openBroker({ path });
+    assert.equal((await upgraded.queue('jobs').receive())[0]?.body, 'kept');
+    await (await upgraded.createStream('new')).append({ body: 1 });
+    await upgraded.close();
+    const check = new Database(path, { readonly: true });
+    assert.equal(check.pragma('user_version', { simple: true }), 2);
+    check.close();
+  });
+});
