@@ -6,8 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const suite = process.argv[2] ?? 'unit';
-const extra = process.argv.slice(3);
+const suite = process.argv[2] === 'crash' ? 'crash' : 'unit';
+// After the suite: options for node --test (starting with "-"), or path prefixes to run only
+// the test files under them, e.g. `npm test -- packages/streams`.
+const extra = process.argv.slice(3).filter((a) => a.startsWith('-'));
+const only = process.argv.slice(3).filter((a) => !a.startsWith('-'));
 
 function walk(dir, out = []) {
   let names;
@@ -27,7 +30,9 @@ function walk(dir, out = []) {
 
 const crashDir = join('tests', 'crash');
 const all = [...walk('packages'), ...walk('tests')];
-const files = suite === 'crash' ? all.filter((f) => f.startsWith(crashDir)) : all.filter((f) => !f.startsWith(crashDir));
+const files = (suite === 'crash' ? all.filter((f) => f.startsWith(crashDir)) : all.filter((f) => !f.startsWith(crashDir))).filter(
+  (f) => only.length === 0 || only.some((prefix) => f.startsWith(prefix.replace(/^\.\//, ''))),
+);
 if (files.length === 0) {
   console.error(`no test files for suite ${suite}`);
   process.exit(1);
