@@ -1,4 +1,4 @@
-import type { Broker, Clock } from '@switchyard/core';
+import type { Broker, Clock, ManualClock } from '@switchyard/core';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Credentials } from './auth/credentials.js';
 import type { Action, ServerContext } from './context.js';
@@ -8,9 +8,12 @@ import { openApiDocument } from './json-api/openapi.js';
 import { queueRoutes } from './json-api/queues.js';
 import { topicRoutes } from './json-api/topics.js';
 import type { Metrics } from './metrics.js';
+import { pushRoutes } from './push/channel.js';
 import { MetaStore } from './sqs/meta-store.js';
 import { MoveTasks } from './sqs/move-tasks.js';
 import { sqsRoutes } from './sqs/router.js';
+import { Fences } from './test-clock/fences.js';
+import { testClockRoutes } from './test-clock/routes.js';
 import { WebhookManager } from './webhooks/manager.js';
 import { webhookRoutes } from './webhooks/routes.js';
 import { WebhookStore } from './webhooks/store.js';
@@ -44,6 +47,11 @@ export interface AppOptions {
     /** Per-request timeout. Default 10 s. */
     timeoutMs?: number;
   };
+  /**
+   * Test-clock mode, for tests in other processes only: `clock` must be this ManualClock, and the
+   * /v1/_test routes (see test-clock/routes.ts) move it and empty the broker.
+   */
+  testClock?: ManualClock;
 }
 
 export interface App {
@@ -111,9 +119,13 @@ export function createApp(options: AppOptions): App {
   fastify.get('/metrics', async (_req, reply) => reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()));
   fastify.get('/v1/openapi.json', async () => openApiDocument);
 
+  const fences = options.testClock ? new Fences() : undefined;
+  if (options.testClock && fences) testClockRoutes(fastify, ctx, options.testClock, fences);
+
   queueRoutes(fastify, ctx);
   messageRoutes(fastify, ctx);
   topicRoutes(fastify, ctx);
+  pushRoutes(fastify, ctx, { requireAuth: credentials !== undefined, ...(fences ? { fences } : {}) });
 
   const webhookStore = new WebhookStore(options.webhookStorePath);
   const webhooks = new WebhookManager(broker, webhookStore, metrics, {

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
-import { Broker, InvalidArgumentError, systemClock, type Clock } from '@switchyard/core';
+import { Broker, InvalidArgumentError, ManualClock, systemClock, type Clock } from '@switchyard/core';
 import { SqliteEngine, type Durability } from '@switchyard/sqlite';
 import { createApp, type App } from './app.js';
 import { Credentials } from './auth/credentials.js';
@@ -26,6 +26,12 @@ export interface ServerOptions {
   allowPrivateWebhooks?: boolean;
   /** First webhook retry delay. Default 1000 ms. */
   webhookRetryBaseMs?: number;
+  /**
+   * For tests in other processes only: the engine reads a ManualClock that only
+   * `POST /v1/_test/clock/advance` moves, and `POST /v1/_test/reset` deletes everything. Time stands
+   * still otherwise, so never enable it for real traffic. Prints a warning.
+   */
+  testClock?: boolean;
 }
 
 export interface RunningServer {
@@ -48,7 +54,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   if ((options.tlsCertFile === undefined) !== (options.tlsKeyFile === undefined)) throw new InvalidArgumentError('tls', 'give both a certificate and a key');
   const dataDir = resolve(options.dataDir ?? '.switchyard');
   mkdirSync(dataDir, { recursive: true });
-  const clock = options.clock ?? systemClock;
+  if (options.testClock && options.clock) throw new InvalidArgumentError('testClock', 'cannot be combined with clock');
+  const testClock = options.testClock ? new ManualClock() : undefined;
+  if (testClock) warnTestClock();
+  const clock = testClock ?? options.clock ?? systemClock;
   const engine = new SqliteEngine({ path: join(dataDir, 'switchyard.db'), clock, ...(options.durability ? { durability: options.durability } : {}) });
   const broker = new Broker(engine, { clock });
   const metrics = createMetrics(broker);
@@ -64,6 +73,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(tls ? { https: tls } : {}),
+    ...(testClock ? { testClock } : {}),
   });
   try {
     const address = await app.fastify.listen({ host, port });
@@ -85,6 +95,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     await broker.close();
     throw err;
   }
+}
+
+function warnTestClock(): void {
+  console.error(
+    [
+      '!!! switchyard server: TEST CLOCK ENABLED !!!',
+      '!!! Time stands still unless a test moves it (POST /v1/_test/clock/advance): visibility timeouts,',
+      '!!! delays, retention and long polls never end on their own, and POST /v1/_test/reset deletes',
+      '!!! every queue and topic. For automated tests only; never use it for real traffic.',
+    ].join('\n'),
+  );
 }
 
 function isLoopback(host: string): boolean {

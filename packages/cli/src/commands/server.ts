@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { startServer } from '@switchyard/server';
 import { int } from '../output.js';
 
@@ -17,7 +17,9 @@ export function serverCommand(program: Command): void {
     .option('--allow-private-webhooks', 'let webhooks target private and loopback addresses')
     .option('--webhook-retry-base <ms>', 'first webhook retry delay (doubles per attempt)', int('--webhook-retry-base'))
     .option('--log', 'log every request as JSON')
-    .action(async (o: { data: string; host: string; port: number; auth?: string; tlsCert?: string; tlsKey?: string; durability: 'fsync' | 'relaxed'; publicUrl?: string; log?: boolean; allowPrivateWebhooks?: boolean; webhookRetryBase?: number }) => {
+    // Hidden: only tests in other processes (tests/remote) use it; startServer prints a loud warning.
+    .addOption(new Option('--test-clock', 'tests only: a manual clock moved by POST /v1/_test/clock/advance').hideHelp())
+    .action(async (o: { data: string; host: string; port: number; auth?: string; tlsCert?: string; tlsKey?: string; durability: 'fsync' | 'relaxed'; publicUrl?: string; log?: boolean; allowPrivateWebhooks?: boolean; webhookRetryBase?: number; testClock?: boolean }) => {
       const server = await startServer({
         dataDir: o.data,
         host: o.host,
@@ -30,6 +32,7 @@ export function serverCommand(program: Command): void {
         ...(o.tlsCert ? { tlsCertFile: o.tlsCert } : {}),
         ...(o.tlsKey ? { tlsKeyFile: o.tlsKey } : {}),
         ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
+        ...(o.testClock ? { testClock: true } : {}),
       });
       console.log(`switchyard server listening on ${server.url} (data in ${o.data}, durability ${o.durability})`);
       console.log(`  JSON API:  ${server.url}/v1/queues   (OpenAPI at ${server.url}/v1/openapi.json)`);

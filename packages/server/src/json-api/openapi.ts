@@ -2,6 +2,9 @@
  * The JSON API described as OpenAPI 3.1, served at GET /v1/openapi.json. Errors are always
  * `{ "error": { "code": "<STABLE_CODE>", "message": "…" } }`.
  */
+import { pushPaths, pushSchemas } from '../push/openapi.js';
+import { testClockPaths } from '../test-clock/openapi.js';
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
 const ok = (schema: object, description = 'OK') => ({ '200': { description, ...json(schema) }, default: { description: 'Error', ...json(ref('Error')) } });
@@ -44,6 +47,8 @@ export const openApiDocument = {
     '/healthz': { get: op('Liveness', ok({ type: 'object' })) },
     '/readyz': { get: op('Readiness (503 while shutting down)', ok({ type: 'object' })) },
     '/metrics': { get: op('Prometheus metrics', { '200': { description: 'text/plain exposition format' } }) },
+    ...pushPaths,
+    ...testClockPaths,
   },
   components: {
     schemas: {
@@ -58,6 +63,7 @@ export const openApiDocument = {
       PeekedMessage: { allOf: [ref('OutgoingMessage'), { type: 'object', properties: { queue: { type: 'string' }, state: { enum: ['ready', 'leased', 'delayed', 'blocked'] }, receives: { type: 'integer' }, enqueuedAt: { type: 'integer' }, visibleAt: { type: 'integer' } } }] },
       TopicInfo: { type: 'object', properties: { name: { type: 'string' }, createdAt: { type: 'integer' } } },
       Subscription: { type: 'object', properties: { id: { type: 'string' }, topic: { type: 'string' }, queue: { type: 'string' }, filter: { type: ['object', 'null'] }, createdAt: { type: 'integer' } } },
+      ...pushSchemas,
     },
   },
 } as const;

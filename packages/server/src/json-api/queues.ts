@@ -47,11 +47,16 @@ export function queueRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return { purged: await broker.queue(req.params.name).purge() };
   });
 
-  app.post<{ Params: NameParams; Body: { to?: string; max?: number; maxPerSecond?: number } | null }>('/v1/queues/:name/redrive', async (req) => {
+  app.post<{ Params: NameParams; Body: { to?: string; max?: number; maxPerSecond?: number } | null }>('/v1/queues/:name/redrive', async (req, reply) => {
     ctx.authorize(req, 'manage', req.params.name);
     const options = req.body ?? {};
     if (options.to !== undefined) ctx.authorize(req, 'send', options.to);
-    return broker.queue(req.params.name).redrive({ ...options, signal: ctx.shutdown });
+    // A rate-limited redrive stops between moves when the client goes away or the server stops.
+    const gone = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) gone.abort();
+    });
+    return broker.queue(req.params.name).redrive({ ...options, signal: AbortSignal.any([ctx.shutdown, gone.signal]) });
   });
 
   app.get<{ Params: NameParams }>('/v1/queues/:name/dead-letter-sources', async (req) => {
