@@ -5,6 +5,8 @@
  *   server.json.batch10     rounds of: send 10 (JSON API) → receive up to 10 → ack them.
  *   server.sqs.batch10      the same with @aws-sdk/client-sqs: SendMessageBatch → ReceiveMessage
  *                           → DeleteMessageBatch.
+ *   server.push.batch10     the same through @switchyard/remote: receive and acks over the
+ *                           WebSocket push channel.
  *   server.inprocess.batch10  the same rounds on the embedded broker in this process, for the ratio.
  *   ops_per_s: messages per second with 8 concurrent round loops (closed loop). Latency: a second
  *   run, open loop at half that rate, from when each round was meant to start to when its delete
@@ -18,7 +20,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { openRemoteBroker } from '@switchyard/remote';
 import { openBroker } from '@switchyard/sqlite';
+import { Pool } from 'undici';
 import { emit, Latency, nowMs, round } from './lib.js';
 
 const payload = 'x'.repeat(1024);
@@ -87,10 +91,12 @@ async function measure(name: string, makeRound: () => Round, extra: Record<strin
 
 async function jsonBatch10(): Promise<void> {
   const server = await startServer();
+  const pool = new Pool(server.url, { connections: 32, pipelining: 1 });
   const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as { messages: { receipt: string }[] };
+    const res = await pool.request({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const text = await res.body.text();
+    if (res.statusCode >= 300) throw new Error(`${path}: ${res.statusCode} ${text}`);
+    return JSON.parse(text) as { messages: { receipt: string }[] };
   };
   await fetch(`${server.url}/v1/queues/bench`, { method: 'PUT' });
   const batch = { messages: Array.from({ length: 10 }, () => ({ body: payload })) };
@@ -102,9 +108,32 @@ async function jsonBatch10(): Promise<void> {
         const got = await post('/v1/queues/bench/receive', { max: 10, waitMs: 1000 });
         await post('/v1/queues/bench/ack', { receipts: got.messages.map((m) => m.receipt) });
       },
-      { durability: 'fsync (synchronous=FULL)', client: 'fetch (undici), separate process' },
+      { durability: 'fsync (synchronous=FULL)', client: 'undici Pool, JSON API (batch ack), separate process' },
     );
   } finally {
+    await pool.close();
+    await server.stop();
+  }
+}
+
+/** The same rounds through the remote engine over its WebSocket push channel (receive and acks). */
+async function pushBatch10(): Promise<void> {
+  const server = await startServer();
+  const broker = await openRemoteBroker({ url: server.url });
+  const q = await broker.createQueue('bench');
+  const batch = Array.from({ length: 10 }, () => ({ body: payload }));
+  try {
+    await measure(
+      'server.push.batch10',
+      () => async () => {
+        await q.sendBatch(batch);
+        const got = await q.receive({ max: 10, waitMs: 1000 });
+        await Promise.all(got.map((m) => q.ack(m)));
+      },
+      { durability: 'fsync (synchronous=FULL)', client: '@switchyard/remote (HTTP send, WebSocket receive and ack), separate process' },
+    );
+  } finally {
+    await broker.close();
     await server.stop();
   }
 }
@@ -213,6 +242,7 @@ const which = process.argv[2];
 const cases: Record<string, () => Promise<void>> = {
   'server.json.batch10': jsonBatch10,
   'server.sqs.batch10': sqsBatch10,
+  'server.push.batch10': pushBatch10,
   'server.inprocess.batch10': inProcessBatch10,
   'server.longpoll.1000': longPoll1000,
 };
