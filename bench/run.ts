@@ -11,10 +11,12 @@ const groups: Record<string, { file: string; cases: string[] }> = {
     file: 'queue.ts',
     cases: ['limit.sqlite.batch-insert', 'queue.e2e.sqlite.fsync', 'queue.e2e.sqlite.relaxed', 'queue.e2e.sqlite.fsync.strict16', 'queue.backlog.1m'],
   },
-  server: { file: 'server.ts', cases: ['server.inprocess.batch10', 'server.json.batch10', 'server.sqs.batch10', 'server.longpoll.1000'] },
-  resilience: { file: 'resilience.ts', cases: ['all'] },
+  server: { file: 'server.ts', cases: ['server.inprocess.batch10', 'server.json.batch10', 'server.sqs.batch10', 'server.push.batch10', 'server.longpoll.1000'] },
+  // discovery.ts runs its own http.client comparison and passes `resilience.ts:all` on to resilience.ts.
+  resilience: { file: 'discovery.ts', cases: ['resilience.ts:all', 'http.client'] },
   stream: { file: 'stream.ts', cases: ['stream.append.sqlite', 'stream.consume.group2', 'stream.window.tumbling'] },
   outbox: { file: 'outbox.ts', cases: ['outbox.sqlite', 'outbox.sqlite.fsync', 'outbox.postgres'] },
+  compare: { file: 'compare.ts', cases: ['compare.switchyard.sqlite', 'compare.switchyard.postgres', 'compare.switchyard.redis', 'compare.native.bullmq', 'compare.native.pg-boss'] },
 };
 
 const [group, ...only] = process.argv.slice(2);

@@ -1,0 +1,10 @@
+export * from './errors.js';
+export type { OutboxMessage, DestinationKind } from './outbox-message.js';
+export type { OutboxStats, OutboxStore, ClaimedRow } from './store.js';
+export * from './relay-options.js';
+export { OutboxRelay } from './relay.js';
+export * from './inbox-options.js';
+export { SqliteOutbox, type SqliteOutboxOptions } from './sqlite/outbox.js';
+export { SqliteInbox } from './sqlite/inbox.js';
+export { PostgresOutbox, type PostgresOutboxOptions } from './postgres/outbox.js';
+export { PostgresInbox } from './postgres/inbox.js';
