@@ -110,6 +110,23 @@ describe('remote engine with credentials', () => {
     assert.equal((await payments.stats()).ready, 1);
   });
 
+  it('stream calls need the same permissions: send to append, receive to read, manage to create', async () => {
+    const mine = await adminBroker.createStream(uniqueName('orders'));
+    const theirs = await adminBroker.createStream(uniqueName('payments'));
+    const broker = await openRemoteBroker({ url: server.url, token: orders });
+    try {
+      await broker.stream(mine.name).append({ id: 'o-1', body: 1 });
+      assert.deepEqual((await broker.stream(mine.name).read({ partition: 0, offset: 0 })).map((r) => r.id), ['o-1']);
+      const create = await refusal(broker.createStream(uniqueName('orders')));
+      assert.deepEqual([create.status, create.serverCode], [403, 'FORBIDDEN']);
+      const read = await refusal(broker.stream(theirs.name).read({ partition: 0, offset: 0, waitMs: 1_000 }));
+      assert.deepEqual([read.status, read.serverCode], [403, 'FORBIDDEN']);
+      assert.match(read.message, /ORDERS may not receive payments-/);
+    } finally {
+      await broker.close();
+    }
+  });
+
   it('a server started without --test-clock has no /v1/_test routes, and ServerClock says so', async () => {
     const err = await ServerClock.connect(server.url, { token: admin }).catch((e: unknown) => e);
     assert.ok(err instanceof RemoteUnavailableError, String(err));

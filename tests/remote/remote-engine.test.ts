@@ -6,7 +6,20 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { AbortedError, Broker, ClosedError, ErrorCode, InvalidReceiptError, isSwitchyardError, QueueAlreadyExistsError, QueueNotFoundError, ReceiptExpiredError } from '@switchyard/core';
+import {
+  AbortedError,
+  Broker,
+  ClosedError,
+  ErrorCode,
+  InvalidReceiptError,
+  isSwitchyardError,
+  NotPartitionOwnerError,
+  OffsetOutOfRangeError,
+  QueueAlreadyExistsError,
+  QueueNotFoundError,
+  ReceiptExpiredError,
+  type StreamEngine,
+} from '@switchyard/core';
 import { openRemoteBroker, openRemoteEngine, RemoteUnavailableError, ServerClock } from '@switchyard/remote';
 import { uniqueName } from '@switchyard/testkit';
 import type { ServerProcess } from '../support/server-process.js';
@@ -121,6 +134,39 @@ describe('remote engine: abort and close', () => {
       await pushed.queue(q.name).send({ id: 'after-close', body: 'x' });
       assert.equal((await pushed.queue(q.name).stats()).ready, 1, `push ${push}: a poll of the closed engine took the message`);
     }
+  });
+});
+
+describe('remote engine: streams', () => {
+  it('aborting or closing ends a waiting read at once, and the server stops waiting', async () => {
+    const s = await plain.createStream(uniqueName('s'));
+    const controller = new AbortController();
+    // The server's clock never reaches 60 s here, so only the abort can end this read.
+    const aborted = s.read({ partition: 0, offset: 0, waitMs: 60_000, signal: controller.signal }).catch((e: unknown) => e);
+    await eventually('the server holds the read', async () => (await waitingPolls(server.url)) === 1);
+    controller.abort();
+    assert.ok((await aborted) instanceof AbortedError);
+    await eventually('the server ends the aborted read', async () => (await waitingPolls(server.url)) === 0);
+
+    const broker = await openRemoteBroker({ url: server.url });
+    const closed = broker.stream(s.name).read({ partition: 0, offset: 0, waitMs: 60_000 });
+    await eventually('the server holds the read', async () => (await waitingPolls(server.url)) === 1);
+    await broker.close();
+    assert.deepEqual(await closed, []);
+    await eventually('the server ends the read of the closed engine', async () => (await waitingPolls(server.url)) === 0);
+  });
+
+  it("the server's stream errors come back as core's classes with the fields a consumer uses to recover", async () => {
+    const s = await plain.createStream(uniqueName('s'), { partitions: 2 });
+    await s.append({ body: 'x', partition: 1 });
+    const range = await s.read({ partition: 1, offset: 5 }).catch((e: unknown) => e);
+    assert.ok(range instanceof OffsetOutOfRangeError, String(range));
+    assert.deepEqual([range.stream, range.partition, range.offset, range.start, range.end], [s.name, 1, 5, 0, 1]);
+    const streams = plain.engine.streams as StreamEngine;
+    const owner = await streams.joinGroup(s.name, 'g', { memberId: 'a', sessionTimeoutMs: 10_000, strategy: 'range', start: 'earliest' });
+    const fenced = await streams.commit(s.name, 'g', { memberId: 'b "2"', generation: owner.generation, offsets: [{ partition: 1, offset: 1 }] }).catch((e: unknown) => e);
+    assert.ok(fenced instanceof NotPartitionOwnerError, String(fenced));
+    assert.deepEqual([fenced.stream, fenced.group, fenced.memberId, fenced.partition], [s.name, 'g', 'b "2"', 1]);
   });
 });
 

@@ -15,4 +15,6 @@ export interface RemoteContext {
 
 export const queuePath = (name: string, rest = ''): string => `/v1/queues/${encodeURIComponent(name)}${rest}`;
 export const topicPath = (name: string, rest = ''): string => `/v1/topics/${encodeURIComponent(name)}${rest}`;
+export const streamPath = (name: string, rest = ''): string => `/v1/streams/${encodeURIComponent(name)}${rest}`;
+export const groupPath = (stream: string, group: string, rest = ''): string => streamPath(stream, `/groups/${encodeURIComponent(group)}${rest}`);
 export const prefixQuery = (prefix: string | undefined): string => (prefix === undefined ? '' : `?prefix=${encodeURIComponent(prefix)}`);

@@ -12,6 +12,9 @@ import {
   isSwitchyardError,
   MessageTooLargeError,
   NoDeadLetterQueueError,
+  NotPartitionOwnerError,
+  OffsetOutOfRangeError,
+  PartitionOutOfRangeError,
   QueueAlreadyExistsError,
   QueueInUseError,
   QueueNotFoundError,
@@ -20,6 +23,7 @@ import {
   StreamNotFoundError,
   SwitchyardError,
   TopicNotFoundError,
+  UnknownMemberError,
   UnsupportedError,
 } from '@switchyard/core';
 import { errorFromDetail, errorFromResponse, RemoteHttpError, RemoteUnavailableError } from './errors.js';
@@ -41,6 +45,12 @@ const originals: SwitchyardError[] = [
   new TopicNotFoundError('events'),
   new StreamNotFoundError('clicks'),
   new StreamAlreadyExistsError('clicks', 'with 4 partitions, not 2'),
+  new PartitionOutOfRangeError('clicks.v2', 7, 4),
+  new PartitionOutOfRangeError('clicks', -1, 1),
+  new OffsetOutOfRangeError('clicks', 3, 12, 5, 10),
+  new OffsetOutOfRangeError('clicks', 0, -1, 0, 0),
+  new NotPartitionOwnerError('clicks', 'billing', 'worker "1" of group "x" (any more)', 2),
+  new UnknownMemberError('clicks', 'billing', 'member-0b9a: has no member "m"'),
   new InvalidReceiptError('it was issued by another queue, not "b"'),
   new ReceiptExpiredError('orders'),
   new NoDeadLetterQueueError('orders'),
@@ -68,9 +78,9 @@ describe('errorFromResponse', () => {
   }
 
   it('keeps the code of an engine error core has no class for', () => {
-    const err = errorFromResponse(url, 400, { code: ErrorCode.NotPartitionOwner, message: 'member "m" does not own partition 2' });
-    assert.ok(isSwitchyardError(err, ErrorCode.NotPartitionOwner));
-    assert.equal(err.message, 'member "m" does not own partition 2');
+    const err = errorFromResponse(url, 400, { code: ErrorCode.LeaseLost, message: 'the lease on "m" was lost' });
+    assert.ok(isSwitchyardError(err, ErrorCode.LeaseLost));
+    assert.equal(err.message, 'the lease on "m" was lost');
   });
 
   it('keeps the server\'s message even where it cannot recover the fields', () => {

@@ -9,6 +9,9 @@ import {
   InvalidReceiptError,
   MessageTooLargeError,
   NoDeadLetterQueueError,
+  NotPartitionOwnerError,
+  OffsetOutOfRangeError,
+  PartitionOutOfRangeError,
   QueueAlreadyExistsError,
   QueueInUseError,
   QueueNotFoundError,
@@ -17,6 +20,7 @@ import {
   StreamNotFoundError,
   SwitchyardError,
   TopicNotFoundError,
+  UnknownMemberError,
   UnsupportedError,
 } from '@switchyard/core';
 
@@ -82,6 +86,26 @@ function numbers(message: string): number[] {
 }
 
 /**
+ * The parts of `message` matched by `pattern`, where `%s` stands for a JSON string (decoded) and
+ * `%d` for an integer; [] when the message does not have that shape. The rest of the pattern is
+ * a regular expression.
+ */
+function fields(pattern: string, message: string): (string | number)[] {
+  const kinds: string[] = [];
+  const source = pattern.replace(/%[sd]/g, (k) => {
+    kinds.push(k);
+    return k === '%s' ? `(${jsonString})` : '(-?\\d+)';
+  });
+  const hit = new RegExp(`^${source}$`, 's').exec(message);
+  if (!hit) return [];
+  try {
+    return kinds.map((k, i) => (k === '%s' ? (JSON.parse(hit[i + 1] as string) as string) : Number(hit[i + 1])));
+  } catch {
+    return [];
+  }
+}
+
+/**
  * Rebuilds core's typed errors from the server's `{ code, message }`, so a caller branches on
  * `code` (or instanceof) exactly as with the embedded engine. The class's fields are recovered
  * from the message where the server's wording carries them; the message is always the server's.
@@ -112,6 +136,23 @@ const rebuild: Partial<Record<string, (message: string) => SwitchyardError>> = {
   [ErrorCode.TopicNotFound]: (m) => new TopicNotFoundError(nameAfter('topic', m)),
   [ErrorCode.StreamNotFound]: (m) => new StreamNotFoundError(nameAfter('stream', m)),
   [ErrorCode.StreamAlreadyExists]: (m) => new StreamAlreadyExistsError(nameAfter('stream', m), after(' already exists ', m)),
+  [ErrorCode.PartitionOutOfRange]: (m) => {
+    const [stream = '', last = -1, partition = -1] = fields('stream %s has partitions 0 to %d; there is no partition %d', m);
+    return new PartitionOutOfRangeError(String(stream), Number(partition), Number(last) + 1);
+  },
+  // The consumer moves on from `start` or `end` when retention passed its position: these must survive.
+  [ErrorCode.OffsetOutOfRange]: (m) => {
+    const [offset = -1, partition = -1, stream = '', start = -1, end = -1] = fields('offset %d is outside partition %d of stream %s, which holds offsets %d to %d', m);
+    return new OffsetOutOfRangeError(String(stream), Number(partition), Number(offset), Number(start), Number(end));
+  },
+  [ErrorCode.NotPartitionOwner]: (m) => {
+    const [member = '', group = '', partition = -1, stream = ''] = fields('member %s of group %s does not own partition %d of stream %s \\(any more\\)', m);
+    return new NotPartitionOwnerError(String(stream), String(group), String(member), Number(partition));
+  },
+  [ErrorCode.UnknownMember]: (m) => {
+    const [group = '', stream = '', member = ''] = fields('group %s of stream %s has no member %s', m);
+    return new UnknownMemberError(String(stream), String(group), String(member));
+  },
   [ErrorCode.InvalidReceipt]: (m) => new InvalidReceiptError(after('invalid receipt: ', m)),
   [ErrorCode.ReceiptExpired]: (m) => new ReceiptExpiredError(nameAfter('the lease behind this receipt on queue', m)),
   [ErrorCode.NoDeadLetterQueue]: (m) => new NoDeadLetterQueueError(nameAfter('queue', m)),

@@ -31,10 +31,11 @@ describe('remote engine options', () => {
     assert.deepEqual({ ...o, url: undefined }, { url: undefined, token: undefined, connections: 16, requestTimeoutMs: 30_000, pollGraceMs: 15_000, push: true, pushRetryMs: 5_000, tls: undefined });
   });
 
-  it('report injectedClock only when a ServerClock drives the server, and never streams', async () => {
+  it('report injectedClock only when a ServerClock drives the server, and streams with their operations', async () => {
     const engine = new RemoteEngine({ url: 'http://127.0.0.1:1', clock: new ManualClock() });
     assert.equal(engine.features.injectedClock.supported, false);
-    assert.equal(engine.features.streams.supported, false);
+    assert.equal(engine.features.streams.supported, true);
+    assert.ok(engine.streams, 'a supported capability comes with its operations');
     assert.equal(engine.features.fifo.supported, true);
     await engine.close();
   });

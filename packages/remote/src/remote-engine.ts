@@ -7,6 +7,7 @@ import { resolveRemoteOptions, type RemoteEngineOptions } from './options.js';
 import { PushChannel } from './push-channel.js';
 import { RemoteAdmin, RemoteTopics } from './remote-admin.js';
 import { RemoteQueues } from './remote-queues.js';
+import { RemoteStreams } from './remote-streams.js';
 import { ServerClock } from './server-clock.js';
 
 function remoteFeatures(drivesServerClock: boolean): Features {
@@ -18,7 +19,7 @@ function remoteFeatures(drivesServerClock: boolean): Features {
     peek: supported,
     topics: supported,
     retention: supported,
-    streams: unsupported("the server's JSON API has no stream endpoints yet"),
+    streams: supported,
     injectedClock: drivesServerClock
       ? supported
       : unsupported('the server reads its own clock; tests drive it with a ServerClock against `switchyard server --test-clock`'),
@@ -36,6 +37,7 @@ export class RemoteEngine implements Engine {
   readonly queues: RemoteQueues;
   readonly topics: RemoteTopics;
   readonly admin: RemoteAdmin;
+  readonly streams: RemoteStreams;
   /** The server's base URL. */
   readonly url: string;
   readonly #ctx: RemoteContext;
@@ -57,6 +59,7 @@ export class RemoteEngine implements Engine {
     this.queues = new RemoteQueues(this.#ctx);
     this.topics = new RemoteTopics(this.#ctx);
     this.admin = new RemoteAdmin(this.#ctx);
+    this.streams = new RemoteStreams(this.#ctx);
   }
 
   /** Checks that the server answers (`GET /healthz`); RemoteUnavailableError otherwise. */

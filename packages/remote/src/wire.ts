@@ -1,4 +1,4 @@
-import { BodyKind, type Delivery, type EncodedBody, type EnqueueEntry, type PeekedMessage } from '@switchyard/core';
+import { BodyKind, type Delivery, type EncodedBody, type EnqueueEntry, type PeekedMessage, type StreamRecord } from '@switchyard/core';
 
 /**
  * Messages between the engine contracts and the JSON API. The API carries a body as JSON under
@@ -19,7 +19,12 @@ const encoder = new TextEncoder();
  * the facade already encoded, rather than parsed here only to be serialised again.
  */
 export function entriesToJson(entries: readonly EnqueueEntry[]): string {
-  return `{"messages":[${entries.map(entryToJson).join(',')}]}`;
+  return `{"messages":${messagesJson(entries)}}`;
+}
+
+/** A batch of entries as a JSON array of API messages (see `entriesToJson`). */
+export function messagesJson(entries: readonly EnqueueEntry[]): string {
+  return `[${entries.map(entryToJson).join(',')}]`;
 }
 
 function entryToJson(entry: EnqueueEntry): string {
@@ -54,4 +59,9 @@ export function deliveryFromWire(m: WireMessage): Delivery<EncodedBody> {
 export function peekedFromWire(m: WireMessage): PeekedMessage<EncodedBody> {
   const { body: _body, bodyBase64: _bytes, ...rest } = m;
   return { ...rest, body: bodyFromWire(m) } as unknown as PeekedMessage<EncodedBody>;
+}
+
+export function recordFromWire(m: WireMessage): StreamRecord<EncodedBody> {
+  const { body: _body, bodyBase64: _bytes, ...rest } = m;
+  return { ...rest, body: bodyFromWire(m) } as unknown as StreamRecord<EncodedBody>;
 }

@@ -6,6 +6,7 @@ import { HttpError, HttpErrorCode, toErrorResponse } from './http-errors.js';
 import { messageRoutes } from './json-api/messages.js';
 import { openApiDocument } from './json-api/openapi.js';
 import { queueRoutes } from './json-api/queues.js';
+import { streamRoutes } from './json-api/streams.js';
 import { topicRoutes } from './json-api/topics.js';
 import type { Metrics } from './metrics.js';
 import { pushRoutes } from './push/channel.js';
@@ -75,6 +76,8 @@ export function createApp(options: AppOptions): App {
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
     return503OnClosing: true,
+    // Stream, group and topic names may be up to 256 characters (Fastify's default is 100).
+    maxParamLength: 300,
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
   fastify.decorateRequest('principal', undefined);
@@ -125,6 +128,7 @@ export function createApp(options: AppOptions): App {
   queueRoutes(fastify, ctx);
   messageRoutes(fastify, ctx);
   topicRoutes(fastify, ctx);
+  streamRoutes(fastify, ctx);
   pushRoutes(fastify, ctx, { requireAuth: credentials !== undefined, ...(fences ? { fences } : {}) });
 
   const webhookStore = new WebhookStore(options.webhookStorePath);

@@ -2,7 +2,7 @@ import type { Broker } from '@switchyard/core';
 import type { FastifyRequest } from 'fastify';
 import type { Metrics } from './metrics.js';
 
-/** What a principal may do to a queue or topic. */
+/** What a principal may do to a queue, topic or stream. */
 export type Action = 'send' | 'receive' | 'manage';
 
 /** Everything a route needs; routes hold no state of their own. */

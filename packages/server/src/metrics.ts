@@ -43,7 +43,7 @@ export function createMetrics(broker: Broker): Metrics {
     acked: new Counter({ name: 'switchyard_messages_acked_total', help: 'Messages acked through this server.', labelNames: ['queue'], registers: [registry] }),
     deadLettered: new Counter({ name: 'switchyard_messages_dead_lettered_total', help: 'Messages dead-lettered explicitly through this server.', labelNames: ['queue'], registers: [registry] }),
     published: new Counter({ name: 'switchyard_messages_published_total', help: 'Messages published to topics through this server.', labelNames: ['topic'], registers: [registry] }),
-    waiting: new Gauge({ name: 'switchyard_long_polls_waiting', help: 'Receive calls currently waiting for messages.', registers: [registry] }),
+    waiting: new Gauge({ name: 'switchyard_long_polls_waiting', help: 'Receive and stream read calls currently waiting for messages.', registers: [registry] }),
     requests: new Histogram({
       name: 'switchyard_http_request_duration_seconds',
       help: 'HTTP request latency by route.',

@@ -103,7 +103,7 @@ function warnTestClock(): void {
       '!!! switchyard server: TEST CLOCK ENABLED !!!',
       '!!! Time stands still unless a test moves it (POST /v1/_test/clock/advance): visibility timeouts,',
       '!!! delays, retention and long polls never end on their own, and POST /v1/_test/reset deletes',
-      '!!! every queue and topic. For automated tests only; never use it for real traffic.',
+      '!!! every queue, topic and stream. For automated tests only; never use it for real traffic.',
     ].join('\n'),
   );
 }

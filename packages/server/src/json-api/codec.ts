@@ -30,7 +30,8 @@ export function fromWire(m: unknown, index: number): OutgoingMessage {
 
 type WireBody = { body: unknown } | { bodyBase64: string };
 
-function wireBody(body: Body): WireBody {
+/** A body as the API shows it: JSON under `body`, bytes as base64 under `bodyBase64`. */
+export function wireBody(body: Body): WireBody {
   return body instanceof Uint8Array ? { bodyBase64: Buffer.from(body).toString('base64') } : { body };
 }
 

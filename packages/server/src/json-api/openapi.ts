@@ -4,6 +4,7 @@
  */
 import { pushPaths, pushSchemas } from '../push/openapi.js';
 import { testClockPaths } from '../test-clock/openapi.js';
+import { streamPaths, streamSchemas } from './stream-openapi.js';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
@@ -14,7 +15,7 @@ const body = (schema: object) => ({ requestBody: { required: true, ...json(schem
 
 export const openApiDocument = {
   openapi: '3.1.0',
-  info: { title: 'Switchyard JSON API', version: '1', description: 'Durable queues and topics over HTTP. Authenticate with `Authorization: Bearer <accessKeyId>:<secretAccessKey>` when the server has credentials.' },
+  info: { title: 'Switchyard JSON API', version: '1', description: 'Durable queues, topics and streams over HTTP. Authenticate with `Authorization: Bearer <accessKeyId>:<secretAccessKey>` when the server has credentials.' },
   paths: {
     '/v1/queues': { get: op('List queues', ok({ type: 'object', properties: { queues: { type: 'array', items: ref('QueueInfo') } } }), { parameters: [{ name: 'prefix', in: 'query', schema: { type: 'string' } }] }) },
     '/v1/queues/{name}': {
@@ -47,6 +48,7 @@ export const openApiDocument = {
     '/healthz': { get: op('Liveness', ok({ type: 'object' })) },
     '/readyz': { get: op('Readiness (503 while shutting down)', ok({ type: 'object' })) },
     '/metrics': { get: op('Prometheus metrics', { '200': { description: 'text/plain exposition format' } }) },
+    ...streamPaths,
     ...pushPaths,
     ...testClockPaths,
   },
@@ -63,6 +65,7 @@ export const openApiDocument = {
       PeekedMessage: { allOf: [ref('OutgoingMessage'), { type: 'object', properties: { queue: { type: 'string' }, state: { enum: ['ready', 'leased', 'delayed', 'blocked'] }, receives: { type: 'integer' }, enqueuedAt: { type: 'integer' }, visibleAt: { type: 'integer' } } }] },
       TopicInfo: { type: 'object', properties: { name: { type: 'string' }, createdAt: { type: 'integer' } } },
       Subscription: { type: 'object', properties: { id: { type: 'string' }, topic: { type: 'string' }, queue: { type: 'string' }, filter: { type: ['object', 'null'] }, createdAt: { type: 'integer' } } },
+      ...streamSchemas,
       ...pushSchemas,
     },
   },
