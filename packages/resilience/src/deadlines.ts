@@ -17,7 +17,7 @@ interface Entry extends Deadline {
  * for its own timer lists. (If the clock steps back, a deadline may fire late by that step.)
  *
  * The timer stays armed while any deadline is pending and may fire once more, with nothing to
- * do, after the last is cancelled; it does not keep a process alive (see `systemClock`).
+ * do, after the last is cancelled; it is unref'd, so it does not keep a process alive.
  */
 export class DeadlineQueue {
   readonly #clock: Clock;
@@ -72,7 +72,8 @@ export class DeadlineQueue {
 
   #arm(ms: number): void {
     this.#armed = true;
-    this.#clock.setTimer(() => this.#onTimer(), ms);
+    // The calls being timed keep the process alive by themselves; this timer must not.
+    this.#clock.setTimer(() => this.#onTimer(), ms).unref?.();
   }
 
   /** Drops cancelled deadlines from the front, and compacts once the dead prefix dominates. */

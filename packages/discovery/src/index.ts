@@ -1,0 +1,16 @@
+export * from './errors.js';
+export * from './instance.js';
+export type { Lease, RegisterOptions, Registry, SetHealthOptions, Watch, WatchListener } from './registry/registry.js';
+export * from './registry/memory.js';
+export * from './registry/etcd.js';
+export * from './registry/registration.js';
+export * from './health/probe.js';
+export * from './health/checker.js';
+export * from './balance/balancer.js';
+export * from './balance/consistent-hash.js';
+export { Endpoint } from './balance/endpoint.js';
+export * from './balance/outlier.js';
+export * from './balance/pool.js';
+export type { RetryOptions as ClientRetryOptions } from './client/call.js';
+export * from './client/http.js';
+export * from './client/grpc.js';
