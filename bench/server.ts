@@ -8,7 +8,7 @@
  *   server.push.batch10     the same through @switchyard/remote: receive and acks over the
  *                           WebSocket push channel.
  *   server.inprocess.batch10  the same rounds on the embedded broker in this process, for the ratio.
- *   ops_per_s: messages per second with 8 concurrent round loops (closed loop). Latency: a second
+ *   ops_per_s: messages per second with 32 concurrent round loops (closed loop). Latency: a second
  *   run, open loop at half that rate, from when each round was meant to start to when its delete
  *   completed.
  *   server.longpoll.1000    1,000 long polls held open while 20 messages/s trickle in for 10 s:
@@ -27,7 +27,8 @@ import { emit, Latency, nowMs, round } from './lib.js';
 
 const payload = 'x'.repeat(1024);
 const roundsTotal = Number(process.env.BENCH_SERVER_ROUNDS ?? 3000);
-const loops = 8;
+/** Concurrent round loops (clients); the same for every case so the ratios compare like with like. */
+const loops = Number(process.env.BENCH_SERVER_LOOPS ?? 32);
 
 type Round = () => Promise<void>;
 

@@ -77,7 +77,7 @@ export function createApp(options: AppOptions): App {
     bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
     return503OnClosing: true,
     // Stream, group and topic names may be up to 256 characters (Fastify's default is 100).
-    maxParamLength: 300,
+    routerOptions: { maxParamLength: 300 },
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
   fastify.decorateRequest('principal', undefined);
