@@ -22,7 +22,7 @@ export interface LeaseOutcome {
 const takeSql = `UPDATE messages SET lease = :lease, visible_at = :until, receives = receives + 1
   WHERE seq IN (SELECT seq FROM messages WHERE queue_id = :q AND visible_at <= :now ORDER BY visible_at, seq LIMIT :n)
     AND expires_at > :now AND receives < :maxReceives
-  RETURNING *, ${bodyColumn}`;
+  RETURNING seq, id, type, body_kind, headers, key, dedup_id, ts, enqueued_at, receives, ${bodyColumn}`;
 
 /** Ready messages the statement above passes over: expired, or used up. */
 const exceptionsSql = `SELECT * FROM messages WHERE queue_id = :q AND visible_at <= :now AND (expires_at <= :now OR receives >= :maxReceives)
