@@ -1,0 +1,199 @@
+/**
+ * The queue's state changes, one Lua script each (prelude.ts holds the helpers and key layout).
+ * Every script validates before it writes: Redis does not roll back a script that fails halfway.
+ */
+
+/**
+ * Stores entries in queues. ARGV[4] = entry count E, ARGV[5] = fields per entry (10), then E
+ * entries (id, type, kind, body, headers, hasKey, key, dedupId, contentHash, ts, delay), then
+ * for each entry a count and that many queue names. Returns, per entry, how many queues stored
+ * it, and (for the first queue) the id it is stored under and 1 if it was a duplicate.
+ */
+export const insertLua = `
+local E = tonumber(ARGV[4])
+local F = 11
+local base = 5
+local targets = {}
+local pos = base + E * F
+local queues = {}
+for i = 1, E do
+  local n = tonumber(ARGV[pos]); pos = pos + 1
+  local list = {}
+  for j = 1, n do
+    local name = ARGV[pos]; pos = pos + 1
+    if not queues[name] then queues[name] = requireq(name) end
+    list[j] = name
+  end
+  targets[i] = list
+end
+-- Refusals first: nothing is stored unless every entry can be.
+for i = 1, E do
+  local o = base + (i - 1) * F
+  for _, name in ipairs(targets[i]) do
+    if queues[name].fifo == '1' then
+      if ARGV[o + 5] ~= '1' then fail('FIFO_KEY', name) end
+      if ARGV[o + 10] ~= '' then fail('FIFO_DELAY', name) end
+    end
+  end
+end
+local out = {}
+local woken = {}
+for i = 1, E do
+  local o = base + (i - 1) * F
+  local stored, firstId, firstDup = 0, ARGV[o], 0
+  for j, name in ipairs(targets[i]) do
+    local q = queues[name]
+    local fifo = q.fifo == '1'
+    local dedup = ARGV[o + 7]
+    if fifo and dedup == '' then dedup = ARGV[o + 8] end
+    local dup = nil
+    if fifo then
+      local ddx = qkey(name) .. ':ddx'
+      local seen = redis.call('ZSCORE', ddx, dedup)
+      if seen and tonumber(seen) > NOW then dup = redis.call('HGET', qkey(name) .. ':dd', dedup) end
+      for _, old in ipairs(redis.call('ZRANGEBYSCORE', ddx, '-inf', NOW, 'LIMIT', 0, 10)) do
+        redis.call('ZREM', ddx, old); redis.call('HDEL', qkey(name) .. ':dd', old)
+      end
+    end
+    if dup then
+      if j == 1 then firstId = dup; firstDup = 1 end
+    else
+      if fifo then
+        redis.call('ZADD', qkey(name) .. ':ddx', NOW + tonumber(q.dedupWindowMs), dedup)
+        redis.call('HSET', qkey(name) .. ':dd', dedup, ARGV[o])
+      end
+      local seq = string.format('%016d', redis.call('INCR', P .. ':seq'))
+      local delay = tonumber(q.delayMs)
+      if ARGV[o + 10] ~= '' then delay = tonumber(ARGV[o + 10]) end
+      local group = nil
+      if fifo then group = ARGV[o + 6] end
+      redis.call('HSET', mkey(seq), 'q', name, 'id', ARGV[o], 'type', ARGV[o + 1], 'kind', ARGV[o + 2], 'body', ARGV[o + 3],
+        'headers', ARGV[o + 4], 'hasKey', ARGV[o + 5], 'key', ARGV[o + 6], 'dedup', (fifo and dedup) or ARGV[o + 7], 'ts', ARGV[o + 9],
+        'enq', NOW, 'avail', NOW + delay, 'lease', '', 'rcv', 0, 'fg', (fifo and '1') or '0', 'grp', group or '', 'src', '', 'err', '')
+      link(name, q, seq, NOW + delay, group)
+      stored = stored + 1
+      woken[name] = true
+    end
+  end
+  out[i] = {stored, firstId, firstDup}
+end
+for name in pairs(woken) do wake(name) end
+return out
+`;
+
+/**
+ * Leases up to ARGV[5] ready messages of queue ARGV[4] for ARGV[6] ms ('' for the queue's
+ * visibility timeout) with token ARGV[7].
+ * Expired messages are dropped and used-up ones dead-lettered instead. Returns
+ * {nextVisibleAt or -1, queue id, {seq, hash fields...}...}.
+ */
+export const leaseLua = `
+local qname = ARGV[4]
+local max = tonumber(ARGV[5])
+local lease = ARGV[7]
+local q = requireq(qname)
+local untilAt = NOW + tonumber(q.visibilityMs)
+if ARGV[6] ~= '' then untilAt = NOW + tonumber(ARGV[6]) end
+dropExpired(qname)
+local out = {}
+local taken = 0
+while taken < max do
+  local seqs = redis.call('ZRANGEBYSCORE', viskey(qname), '-inf', NOW, 'LIMIT', 0, max - taken)
+  if #seqs == 0 then break end
+  for _, seq in ipairs(seqs) do
+    local m = hgetall(mkey(seq))
+    if usedUp(q, m) then
+      local err = m.err
+      if err == '' then err = 'the lease ended without an ack' end
+      toDeadLetter(qname, q, seq, m, 'max-receives', err)
+    else
+      local rcv = tonumber(m.rcv) + 1
+      redis.call('HSET', mkey(seq), 'lease', lease, 'rcv', rcv)
+      redis.call('ZADD', viskey(qname), untilAt, seq)
+      taken = taken + 1
+      out[#out + 1] = {seq, m.id, m.type, m.kind, m.body, m.headers, m.hasKey, m.key, m.dedup, m.ts, m.enq, rcv}
+    end
+  end
+  -- With a zero visibility timeout the messages just leased are still ready: one pass only.
+  if untilAt <= NOW then break end
+end
+local nextAt = -1
+if taken == 0 then
+  local n = redis.call('ZRANGEBYSCORE', viskey(qname), '(' .. NOW, '(' .. BLOCKED_S, 'WITHSCORES', 'LIMIT', 0, 1)
+  if #n > 0 then nextAt = n[2] end
+end
+return {nextAt, q.id, out}
+`;
+
+/** Nack. ARGV[4..9] = queue, queue id, seq, lease, delay, error ('' none). */
+export const releaseLua = `
+local qname, seq = ARGV[4], ARGV[6]
+local q, m = leased(qname, ARGV[5], seq, ARGV[7])
+if not m then fail('RECEIPT_EXPIRED', qname) end
+local err = nil
+if ARGV[9] ~= '' then err = ARGV[9] end
+if usedUp(q, m) then
+  if not err and m.err ~= '' then err = m.err end
+  toDeadLetter(qname, q, seq, m, 'max-receives', err)
+  return 1
+end
+redis.call('HSET', mkey(seq), 'lease', '')
+if err then redis.call('HSET', mkey(seq), 'err', err) end
+redis.call('ZADD', viskey(qname), NOW + tonumber(ARGV[8]), seq)
+wake(qname)
+return 1
+`;
+
+/** Heartbeat. ARGV[4..8] = queue, queue id, seq, lease, visibility ms. */
+export const extendLua = `
+local qname, seq = ARGV[4], ARGV[6]
+local q, m = leased(qname, ARGV[5], seq, ARGV[7])
+if not m then fail('RECEIPT_EXPIRED', qname) end
+redis.call('ZADD', viskey(qname), NOW + tonumber(ARGV[8]), seq)
+if tonumber(ARGV[8]) == 0 then wake(qname) end
+return 1
+`;
+
+/** Poison. ARGV[4..8] = queue, queue id, seq, lease, error ('' none). */
+export const deadLetterLua = `
+local qname, seq = ARGV[4], ARGV[6]
+local q, m = leased(qname, ARGV[5], seq, ARGV[7])
+if not m then fail('RECEIPT_EXPIRED', qname) end
+if not q.dlq or q.dlq == '' then fail('NO_DEAD_LETTER_QUEUE', qname) end
+local err = nil
+if ARGV[8] ~= '' then err = ARGV[8] end
+toDeadLetter(qname, q, seq, m, 'poison', err)
+return 1
+`;
+
+/**
+ * Acks several messages of queue ARGV[4] (id ARGV[5]): then seq, lease pairs. Unlike the single
+ * scripts it does not stop at a bad receipt: per receipt it returns 1 (deleted, or already
+ * gone), 'expired' or 'invalid', so one stale receipt does not fail the others of its batch.
+ */
+export const removeManyLua = `
+local qname, qid = ARGV[4], ARGV[5]
+local q = requireq(qname)
+local out = {}
+for i = 6, #ARGV, 2 do
+  local seq, lease = ARGV[i], ARGV[i + 1]
+  if q.id ~= qid then
+    out[#out + 1] = 'invalid'
+  else
+    local m = hgetall(mkey(seq))
+    if not m then
+      out[#out + 1] = 1
+    else
+      local score = redis.call('ZSCORE', viskey(qname), seq)
+      if m.q ~= qname or m.lease ~= lease or not score or tonumber(score) <= NOW then
+        out[#out + 1] = 'expired'
+      else
+        unlink(qname, seq, m)
+        redis.call('DEL', mkey(seq))
+        out[#out + 1] = 1
+      end
+    end
+  end
+end
+return out
+`;

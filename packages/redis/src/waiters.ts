@@ -1,0 +1,75 @@
+import type { Clock, TimerHandle } from '@switchyard/core';
+
+interface Waiter {
+  wake: () => void;
+}
+
+/**
+ * Long-poll waiters per queue. A consumer that found nothing waits here until a change to its
+ * queue is announced (a send, a nack, a dead-letter move, a redrive), until the next message
+ * becomes visible, or until its deadline — never by polling the table.
+ *
+ * Each queue has a version that every announcement bumps. A consumer reads the version inside
+ * the transaction that found nothing and waits "since" it, so an announcement made between that
+ * transaction and the wait is not missed.
+ */
+export class Waiters {
+  readonly #clock: Clock;
+  readonly #byQueue = new Map<string, Set<Waiter>>();
+  readonly #versions = new Map<string, number>();
+  #count = 0;
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  get size(): number {
+    return this.#count;
+  }
+
+  version(queue: string): number {
+    return this.#versions.get(queue) ?? 0;
+  }
+
+  /** Announces a change to a queue: wakes up to `n` waiters, oldest first. */
+  notify(queue: string, n = Number.POSITIVE_INFINITY): void {
+    this.#versions.set(queue, this.version(queue) + 1);
+    const set = this.#byQueue.get(queue);
+    if (!set) return;
+    for (const w of set) {
+      if (n-- <= 0) break;
+      w.wake();
+    }
+  }
+
+  /** Wakes every waiter on every queue (the subscriber reconnected; or closing). */
+  notifyAll(): void {
+    for (const id of this.#byQueue.keys()) this.notify(id);
+  }
+
+  /**
+   * Resolves when the queue's version moves past `sinceVersion`, at `until` (clock time), or when
+   * the signal aborts — whichever comes first. Never rejects.
+   */
+  wait(queue: string, sinceVersion: number, until: number, signal?: AbortSignal): Promise<void> {
+    if (this.version(queue) !== sinceVersion || signal?.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      let set = this.#byQueue.get(queue);
+      if (!set) this.#byQueue.set(queue, (set = new Set()));
+      let timer: TimerHandle | undefined;
+      const waiter: Waiter = {
+        wake: () => {
+          timer?.cancel();
+          signal?.removeEventListener('abort', waiter.wake);
+          if (set.delete(waiter)) this.#count--;
+          if (set.size === 0) this.#byQueue.delete(queue);
+          resolve();
+        },
+      };
+      set.add(waiter);
+      this.#count++;
+      if (Number.isFinite(until)) timer = this.#clock.setTimer(waiter.wake, until - this.#clock.now());
+      signal?.addEventListener('abort', waiter.wake, { once: true });
+    });
+  }
+}
