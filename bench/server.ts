@@ -61,6 +61,7 @@ async function measure(name: string, makeRound: () => Round, extra: Record<strin
   const roundOnce = makeRound();
   for (let i = 0; i < 20; i++) await roundOnce(); // warm up
   let done = 0;
+  const cpu0 = process.cpuUsage();
   const start = nowMs();
   await Promise.all(
     Array.from({ length: loops }, async () => {
@@ -71,7 +72,11 @@ async function measure(name: string, makeRound: () => Round, extra: Record<strin
       }
     }),
   );
-  const perSecond = (roundsTotal * 10) / ((nowMs() - start) / 1000);
+  const wallMs = nowMs() - start;
+  const perSecond = (roundsTotal * 10) / (wallMs / 1000);
+  const cpu = process.cpuUsage(cpu0);
+  // How busy this (client) process was: near 100% means the client, not the server, set the pace.
+  const clientCpuPct = Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 100);
   const rate = perSecond / 10 / 2; // rounds per second for the latency run
   const lat = new Latency();
   const latencyRounds = Math.min(roundsTotal, Math.round(rate * 10));
@@ -87,7 +92,7 @@ async function measure(name: string, makeRound: () => Round, extra: Record<strin
   }
   await Promise.all(pending);
   const s = lat.summary();
-  emit({ name, ops_per_s: Math.round(perSecond), p50_ms: s.p50_ms, p99_ms: s.p99_ms, p999_ms: s.p999_ms, max_ms: s.max_ms, latency_at_rounds_per_s: round(rate, 1), latency_of: 'one round of 10 (send, receive, delete)', ...extra });
+  emit({ name, ops_per_s: Math.round(perSecond), client_cpu_pct: clientCpuPct, p50_ms: s.p50_ms, p99_ms: s.p99_ms, p999_ms: s.p999_ms, max_ms: s.max_ms, latency_at_rounds_per_s: round(rate, 1), latency_of: 'one round of 10 (send, receive, delete)', ...extra });
 }
 
 async function jsonBatch10(): Promise<void> {

@@ -4,12 +4,14 @@ import type { Metrics } from '../metrics.js';
 import { sqsErrors } from './errors.js';
 import type { MetaStore } from './meta-store.js';
 import type { MoveTasks } from './move-tasks.js';
+import type { SettingsCache } from './settings-cache.js';
 
 /** Shared by every SQS action. */
 export interface SqsContext {
   broker: Broker;
   meta: MetaStore;
   tasks: MoveTasks;
+  settings: SettingsCache;
   metrics: Metrics;
   clock: Clock;
   accountId: string;

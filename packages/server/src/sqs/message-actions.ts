@@ -10,8 +10,8 @@ const sendMessage: SqsAction = async (ctx, call) => {
   const name = nameFromUrl(call.input.QueueUrl);
   call.authorize('send', name);
   const queue = ctx.broker.queue(name);
-  const info = await queue.info();
-  const prepared = prepareSend(call.input, info, ctx.meta.get(name, info.createdAt), call.principal ?? 'anonymous');
+  const { info, meta } = await ctx.settings.get(name);
+  const prepared = prepareSend(call.input, info, meta, call.principal ?? 'anonymous');
   const result = await queue.send(prepared.message);
   ctx.metrics.sent.inc({ queue: name });
   return sendResult(result.id, prepared);
@@ -29,8 +29,7 @@ const sendMessageBatch: SqsAction = async (ctx, call) => {
   call.authorize('send', name);
   const entries = checkBatch(call.input.Entries);
   const queue = ctx.broker.queue(name);
-  const info = await queue.info();
-  const meta = ctx.meta.get(name, info.createdAt);
+  const { info, meta } = await ctx.settings.get(name);
   const maxSize = Number(meta.attributes.MaximumMessageSize ?? 262_144);
   const failed: BatchFailure[] = [];
   const ok: { id: string; prepared: PreparedSend }[] = [];
@@ -96,8 +95,8 @@ const receiveMessage: SqsAction = async (ctx, call) => {
   const wantedUser = names(call.input.MessageAttributeNames, 'MessageAttributeNames');
   const queue = ctx.broker.queue(name);
   if (wait === undefined) {
-    const info = await queue.info();
-    wait = Number(ctx.meta.get(name, info.createdAt).attributes.ReceiveMessageWaitTimeSeconds ?? 0);
+    const { meta } = await ctx.settings.get(name);
+    wait = Number(meta.attributes.ReceiveMessageWaitTimeSeconds ?? 0);
   }
   let messages: Delivery[];
   try {
@@ -190,7 +189,7 @@ const deleteMessageBatch: SqsAction = async (ctx, call) => {
   const name = nameFromUrl(call.input.QueueUrl);
   call.authorize('receive', name);
   const entries = checkBatch(call.input.Entries);
-  await ctx.broker.queue(name).info();
+  await ctx.settings.get(name);
   const out = await perEntry(entries, async (e) => {
     const handle = requireString(e, 'ReceiptHandle');
     await settle(() => ctx.broker.queue(name).ack(handle), handle);
@@ -203,7 +202,7 @@ const changeMessageVisibilityBatch: SqsAction = async (ctx, call) => {
   const name = nameFromUrl(call.input.QueueUrl);
   call.authorize('receive', name);
   const entries = checkBatch(call.input.Entries);
-  await ctx.broker.queue(name).info();
+  await ctx.settings.get(name);
   return perEntry(entries, (e) => changeVisibility(ctx, name, requireString(e, 'ReceiptHandle'), e.VisibilityTimeout));
 };
 

@@ -50,6 +50,7 @@ const createQueue: SqsAction = async (ctx, call) => {
   const changes = Object.entries(parsed.sqs).some(([k, v]) => meta.attributes[k] !== undefined && meta.attributes[k] !== v);
   if (changes) throw sqsErrors.queueNameExists(name);
   ctx.meta.put(name, { ...meta, attributes: { ...meta.attributes, ...parsed.sqs }, tags: { ...tags, ...meta.tags } });
+  ctx.settings.forget(name);
   return { QueueUrl: queueUrl(ctx, call, name) };
 };
 
@@ -79,6 +80,7 @@ const deleteQueue: SqsAction = async (ctx, call) => {
   call.authorize('manage', name);
   if (!(await ctx.broker.deleteQueue(name))) throw sqsErrors.queueDoesNotExist();
   ctx.meta.delete(name);
+  ctx.settings.forget(name);
   return {};
 };
 
@@ -104,6 +106,7 @@ const setQueueAttributes: SqsAction = async (ctx, call) => {
   }
   const meta = ctx.meta.get(name, info.createdAt);
   ctx.meta.put(name, { ...meta, attributes: { ...meta.attributes, ...parsed.sqs }, lastModified: ctx.clock.now() });
+  ctx.settings.forget(name);
   return {};
 };
 
