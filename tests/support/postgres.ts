@@ -10,12 +10,12 @@
  *   const pg = await startPostgres();
  *   if (!pg) return t.skip(postgresSkipReason);
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort, waitForReady } from './daemon.js';
 
 export const postgresBin = process.env.POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
 export const postgresSkipReason = 'PostgreSQL is not installed (apt-get install postgresql; .ci/run installs it)';
@@ -71,7 +71,7 @@ async function launch(dir: string, data: string, port: number, owner: Owner | un
   const args = ['-D', data, '-k', '/tmp', '-p', String(port), '-h', '127.0.0.1', '-c', `fsync=${options.fsync ? 'on' : 'off'}`, '-c', 'max_connections=200'];
   if (!options.fsync) args.push('-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   const child = spawn(...command(owner, 'postgres', args), { stdio: ['ignore', 'pipe', 'pipe'] });
-  await ready(child);
+  await waitForReady(child, 'postgres', /database system is ready to accept connections/, 30_000);
   const pid = postmasterPid(data);
   // A test process that dies without stopping the server must not leave it running.
   const onExit = () => {
@@ -149,43 +149,4 @@ function signal(pid: number, name: NodeJS.Signals): void {
   } catch {
     // already gone
   }
-}
-
-/** Resolves when the server logs that it accepts connections; rejects if it exits or stalls. */
-function ready(child: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let log = '';
-    const timer = setTimeout(() => done(new Error(`postgres did not start in 30 s:\n${log}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      log += chunk.toString();
-      if (log.includes('database system is ready to accept connections')) done();
-    };
-    const onExit = (code: number | null) => done(new Error(`postgres exited with ${code}:\n${log}`));
-    function done(err?: Error) {
-      clearTimeout(timer);
-      child.stderr?.off('data', onData);
-      child.off('exit', onExit);
-      // Keep draining output so a chatty server never blocks on a full pipe.
-      child.stdout?.resume();
-      child.stderr?.resume();
-      if (err) {
-        child.kill('SIGKILL');
-        reject(err);
-      } else resolve();
-    }
-    child.stderr?.on('data', onData);
-    child.stdout?.on('data', onData);
-    child.once('exit', onExit);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
