@@ -28,3 +28,5 @@ export * from './streams/stream.js';
 export * from './streams/consumer.js';
 export * from './dedup.js';
 export * from './random-pool.js';
+export * from './waiters.js';
+export * from './coalescer.js';

@@ -2,7 +2,7 @@ import { ClosedError, isSwitchyardError, type Clock } from '@switchyard/core';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { migrate } from './schema.js';
-import type { Waiters } from './waiters.js';
+import type { Waiters } from '@switchyard/core';
 
 /** bigint columns as numbers: every one holds an epoch-ms time, a count or a seq below 2^53. */
 const types = {

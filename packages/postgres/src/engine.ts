@@ -20,7 +20,7 @@ import {
 } from '@switchyard/core';
 import * as admin from './admin-queues.js';
 import { Db, type Tx } from './db.js';
-import { Coalescer } from './coalescer.js';
+import { Coalescer } from '@switchyard/core';
 import { enqueue } from './enqueue.js';
 import { fastEnqueue, fastLease, fastRemove } from './fast-path.js';
 import { sweep } from './expiry.js';
@@ -31,7 +31,7 @@ import { checkRedrive, redriveStep } from './redrive.js';
 import { parseReceipt } from './receipt.js';
 import * as settle from './settle.js';
 import * as topics from './topics.js';
-import { Waiters } from './waiters.js';
+import { Waiters } from '@switchyard/core';
 
 const features: Features = {
   fifo: supported,

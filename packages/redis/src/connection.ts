@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { ResolvedRedisOptions } from './options.js';
 import { Scripts } from './scripts.js';
-import type { Waiters } from './waiters.js';
+import type { Waiters } from '@switchyard/core';
 
 /**
  * The command connection and the wake-up subscriber. Scripts PUBLISH `origin:queue` on the

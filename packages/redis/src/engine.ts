@@ -22,13 +22,13 @@ import {
   type TopicEngine,
 } from '@switchyard/core';
 import { adminEngine } from './admin.js';
-import { Coalescer } from './coalescer.js';
+import { Coalescer } from '@switchyard/core';
 import { isFifoName } from './codec.js';
 import { Connection } from './connection.js';
 import { resolveRedisOptions, type RedisEngineOptions, type ResolvedRedisOptions } from './options.js';
 import * as q from './queues.js';
 import { parseReceipt, type Receipt } from './receipt.js';
-import { Waiters } from './waiters.js';
+import { Waiters } from '@switchyard/core';
 
 const features: Features = {
   fifo: supported,

@@ -30,7 +30,7 @@ import * as settle from './settle.js';
 import { Store } from './store.js';
 import { createStreamEngine, type SqliteStreams } from './streams/stream-engine.js';
 import * as topics from './topics.js';
-import { Waiters } from './waiters.js';
+import { Waiters } from '@switchyard/core';
 
 const features: Features = {
   fifo: supported,
@@ -65,7 +65,7 @@ export class SqliteEngine implements Engine {
   readonly #clock: Clock;
   readonly #store: Store;
   readonly #batcher: Batcher;
-  readonly #waiters: Waiters;
+  readonly #waiters: Waiters<number>;
   readonly #aborts = new AbortController();
   #closed = false;
   #sweepTimer: TimerHandle | undefined;
@@ -77,7 +77,7 @@ export class SqliteEngine implements Engine {
     this.options = resolveSqliteOptions(options);
     this.#clock = this.options.clock;
     this.#db = openDatabase(this.options);
-    this.#waiters = new Waiters(this.#clock);
+    this.#waiters = new Waiters<number>(this.#clock);
     this.#store = new Store(this.#db, this.#waiters);
     this.#batcher = new Batcher(this.#db, this.#clock, this.options.maxOpsPerCommit, () => this.#store.forgetQueues());
     this.queues = this.#queueEngine();

@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { QueueNotFoundError } from '@switchyard/core';
 import type { Tx } from './batcher.js';
 import { queueColumns, queueFrom, type QueueRow } from './rows.js';
-import type { Waiters } from './waiters.js';
+import type { Waiters } from '@switchyard/core';
 
 /**
  * The open database and what every state change needs: prepared statements (kept beside the
@@ -10,7 +10,7 @@ import type { Waiters } from './waiters.js';
  */
 export class Store {
   readonly db: Database;
-  readonly waiters: Waiters;
+  readonly waiters: Waiters<number>;
   readonly #statements = new Map<string, Statement>();
   /**
    * Queue rows read in the current transaction. Valid only inside one transaction: the batcher
@@ -19,7 +19,7 @@ export class Store {
    */
   readonly #queues = new Map<string, QueueRow>();
 
-  constructor(db: Database, waiters: Waiters) {
+  constructor(db: Database, waiters: Waiters<number>) {
     this.db = db;
     this.waiters = waiters;
   }

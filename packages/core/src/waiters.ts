@@ -1,11 +1,11 @@
-import type { Clock, TimerHandle } from '@switchyard/core';
+import type { Clock, TimerHandle } from './clock.js';
 
 interface Waiter {
   wake: () => void;
 }
 
 /**
- * Long-poll waiters per queue. A consumer that found nothing waits here until a change to its
+ * Long-poll waiters per queue (for engines; keyed by whatever names a queue to the engine). A consumer that found nothing waits here until a change to its
  * queue is announced (a send, a nack, a dead-letter move, a redrive), until the next message
  * becomes visible, or until its deadline — never by polling the table.
  *
@@ -13,10 +13,10 @@ interface Waiter {
  * the transaction that found nothing and waits "since" it, so an announcement made between that
  * transaction and the wait is not missed.
  */
-export class Waiters {
+export class Waiters<K extends string | number = string> {
   readonly #clock: Clock;
-  readonly #byQueue = new Map<string, Set<Waiter>>();
-  readonly #versions = new Map<string, number>();
+  readonly #byQueue = new Map<K, Set<Waiter>>();
+  readonly #versions = new Map<K, number>();
   #count = 0;
 
   constructor(clock: Clock) {
@@ -27,14 +27,14 @@ export class Waiters {
     return this.#count;
   }
 
-  version(queue: string): number {
-    return this.#versions.get(queue) ?? 0;
+  version(queueId: K): number {
+    return this.#versions.get(queueId) ?? 0;
   }
 
   /** Announces a change to a queue: wakes up to `n` waiters, oldest first. */
-  notify(queue: string, n = Number.POSITIVE_INFINITY): void {
-    this.#versions.set(queue, this.version(queue) + 1);
-    const set = this.#byQueue.get(queue);
+  notify(queueId: K, n = Number.POSITIVE_INFINITY): void {
+    this.#versions.set(queueId, this.version(queueId) + 1);
+    const set = this.#byQueue.get(queueId);
     if (!set) return;
     for (const w of set) {
       if (n-- <= 0) break;
@@ -42,7 +42,7 @@ export class Waiters {
     }
   }
 
-  /** Wakes every waiter on every queue (the LISTEN connection came back; or closing). */
+  /** Wakes every waiter on every queue (the engine lost track of changes, e.g. a reconnect; or closing). */
   notifyAll(): void {
     for (const id of this.#byQueue.keys()) this.notify(id);
   }
@@ -51,18 +51,18 @@ export class Waiters {
    * Resolves when the queue's version moves past `sinceVersion`, at `until` (clock time), or when
    * the signal aborts — whichever comes first. Never rejects.
    */
-  wait(queue: string, sinceVersion: number, until: number, signal?: AbortSignal): Promise<void> {
-    if (this.version(queue) !== sinceVersion || signal?.aborted) return Promise.resolve();
+  wait(queueId: K, sinceVersion: number, until: number, signal?: AbortSignal): Promise<void> {
+    if (this.version(queueId) !== sinceVersion || signal?.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      let set = this.#byQueue.get(queue);
-      if (!set) this.#byQueue.set(queue, (set = new Set()));
+      let set = this.#byQueue.get(queueId);
+      if (!set) this.#byQueue.set(queueId, (set = new Set()));
       let timer: TimerHandle | undefined;
       const waiter: Waiter = {
         wake: () => {
           timer?.cancel();
           signal?.removeEventListener('abort', waiter.wake);
           if (set.delete(waiter)) this.#count--;
-          if (set.size === 0) this.#byQueue.delete(queue);
+          if (set.size === 0) this.#byQueue.delete(queueId);
           resolve();
         },
       };
