@@ -42,6 +42,7 @@ const features: Features = {
   topics: supported,
   retention: supported,
   streams: unsupported('the stream contract is not implemented on PostgreSQL yet; use @switchyard/sqlite for streams'),
+  deadLetterCounts: supported,
   injectedClock: supported,
 };
 

@@ -39,6 +39,7 @@ const features: Features = {
   topics: supported,
   retention: supported,
   streams: unsupported('the stream contract is not implemented on Redis yet; use @switchyard/sqlite for streams'),
+  deadLetterCounts: supported,
   injectedClock: supported,
 };
 

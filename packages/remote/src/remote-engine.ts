@@ -20,6 +20,7 @@ function remoteFeatures(drivesServerClock: boolean): Features {
     topics: supported,
     retention: supported,
     streams: supported,
+    deadLetterCounts: supported,
     injectedClock: drivesServerClock
       ? supported
       : unsupported('the server reads its own clock; tests drive it with a ServerClock against `switchyard server --test-clock`'),

@@ -41,6 +41,7 @@ const features: Features = {
   topics: supported,
   retention: supported,
   streams: supported,
+  deadLetterCounts: supported,
   injectedClock: supported,
 };
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import type { PeekedMessage } from '@switchyard/core';
-import { caseRunner, emptyStats, expectEmpty, expectStats, ids, receiveOne, type ConformanceTarget } from './harness.js';
+import { comparable, caseRunner, emptyStats, expectEmpty, expectStats, ids, receiveOne, type ConformanceTarget } from './harness.js';
 
 /** Stats, peek and purge: looking at a queue, and emptying it, for people and tools. */
 export function inspectCases(target: ConformanceTarget): void {
@@ -142,7 +142,7 @@ export function inspectCases(target: ConformanceTarget): void {
       await b.send({ body: 2 });
       await a.purge();
       await expectStats(b, { ready: 1 });
-      assert.deepEqual({ ...(await a.stats()) }, emptyStats);
+      assert.deepEqual(comparable({ ...(await a.stats()) }), comparable(emptyStats));
     });
   });
 }

@@ -24,6 +24,8 @@ export const Feature = {
   streams: 'streams',
   /** The engine reads time from the injected clock, so tests can drive visibility and delays. */
   injectedClock: 'injectedClock',
+  /** stats() counts messages dead-lettered from a queue (`deadLettered`), ever. */
+  deadLetterCounts: 'deadLetterCounts',
 } as const;
 export type Feature = (typeof Feature)[keyof typeof Feature];
 

@@ -1,0 +1,25 @@
+import { after, describe, it } from 'node:test';
+import { runConformance } from '@switchyard/testkit';
+import { natsSkipReason, startNats, type NatsServer } from '../../../tests/support/nats.js';
+import { openNatsEngine } from './index.js';
+
+// One server for the file; each case gets its own prefix, so its streams and KV bucket are its own.
+let server: NatsServer | undefined;
+let n = 0;
+
+if (await startNatsOnce()) {
+  runConformance({ name: 'nats jetstream', open: () => openNatsEngine({ servers: server?.url ?? '', prefix: `c${process.pid}x${n++}` }) });
+} else {
+  void describe('switchyard conformance: nats jetstream', () => {
+    void it('runs against a real nats-server', (t) => t.skip(natsSkipReason));
+  });
+}
+
+async function startNatsOnce(): Promise<boolean> {
+  server = await startNats();
+  return server !== undefined;
+}
+
+after(async () => {
+  await server?.stop();
+});

@@ -1,0 +1,41 @@
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { ClosedError, QueueNotFoundError, type QueueInfo } from '@switchyard/core';
+import type { LeaseTable } from './leases.js';
+import type { Metadata } from './metadata.js';
+import type { Names } from './names.js';
+
+/** What the engine's parts share: the connection, the JetStream clients and local lease state. */
+export interface Context {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  names: Names;
+  meta: Metadata;
+  leases: LeaseTable;
+  /** Aborted by close(): long polls end empty, new calls are refused. */
+  closing: AbortController;
+  /** Per queue, stream sequences this engine nacked that the server still counts as pending acks. */
+  released: Map<string, Set<number>>;
+}
+
+export function checkOpen(ctx: Context): void {
+  if (ctx.closing.signal.aborted) throw new ClosedError();
+}
+
+export async function requireQueue(ctx: Context, name: string, fresh = false): Promise<QueueInfo> {
+  checkOpen(ctx);
+  const info = await ctx.meta.queue(name, fresh);
+  if (!info) throw new QueueNotFoundError(name);
+  return info;
+}
+
+/** The consumer's AckWait for a visibility timeout (JetStream needs a positive one). */
+export function ackWaitMs(info: QueueInfo): number {
+  return Math.max(1_000, info.visibilityTimeoutMs);
+}
+
+/** Sends a verb on an ack subject and waits for the server to confirm it (a request, so it is not fire and forget). */
+export async function settleOnServer(ctx: Context, reply: string, verb: string): Promise<void> {
+  await ctx.nc.request(reply, verb, { timeout: 10_000 });
+}

@@ -1,0 +1,179 @@
+import type { Channel, ConsumeMessage } from 'amqplib';
+
+/** Deliveries the broker may push ahead of a receive (the consumer's prefetch). */
+export const prefetch = 16;
+/** The consumer is cancelled after this long without a receive, so idle processes hold nothing. */
+const idleMs = 250;
+/** With no wait, how long to wait for messages the queue reported ready. */
+const readyWaitMs = 100;
+
+interface Waiter {
+  max: number;
+  /** Serve at once when this many are here; fewer are served when deliveries pause. */
+  want: number;
+  resolve: (got: ConsumeMessage[]) => void;
+}
+
+/**
+ * Takes deliveries from a quorum queue onto `ch`, where they stay leased until settled. Starting
+ * and cancelling a consumer are each a write to the queue's Raft log (as is every basic.get), so
+ * a consumer is kept running while receives keep coming, with a prefetch of 16: the broker pushes
+ * up to that many ahead, and they wait here for the next receive. Waiting here is not a lease:
+ * the broker counts a delivery only when a message comes back, and a message still waiting when
+ * the consumer goes idle is handed back by `giveBack` (republished with its receive count, then
+ * acked, so it does not count as a receive). A process that dies with messages waiting here
+ * returns them with one delivery too many counted. Stats count waiting messages as ready.
+ */
+export class Receiver {
+  readonly #buffer: ConsumeMessage[] = [];
+  readonly #waiters: Waiter[] = [];
+  #consumer: Promise<string> | undefined;
+  #idle: NodeJS.Timeout | undefined;
+  #active = 0;
+  #closed = false;
+  #serveTimer: NodeJS.Timeout | undefined;
+  #burstStart: number | undefined;
+  /** Messages being handed back, and the hand-back under way. */
+  #returning: { count: number; done: Promise<void> } | undefined;
+
+  constructor(
+    private readonly ch: Channel,
+    private readonly queue: string,
+    private readonly giveBack: (messages: ConsumeMessage[]) => Promise<void>,
+  ) {
+    // A closed channel's deliveries went back to the queue with it: forget them, never republish them.
+    ch.once('close', () => {
+      this.#closed = true;
+      this.#buffer.length = 0;
+      for (const w of [...this.#waiters]) w.resolve([]);
+    });
+  }
+
+  /** Messages pushed by the broker that no receive has taken yet. */
+  get waiting(): number {
+    return this.#buffer.length + (this.#returning?.count ?? 0);
+  }
+
+  async take(max: number, waitMs: number, signal: AbortSignal): Promise<ConsumeMessage[]> {
+    if (signal.aborted) return [];
+    this.#active++;
+    clearTimeout(this.#idle);
+    try {
+      if (this.#buffer.length > 0) return this.#buffer.splice(0, max);
+      // Before a consumer runs, the ready count says how many a receive can expect at once.
+      let want = 1;
+      if (!this.#consumer || waitMs <= 0) {
+        const { messageCount } = await this.ch.checkQueue(this.queue);
+        if (waitMs <= 0 && messageCount === 0 && this.#buffer.length === 0) return [];
+        if (!this.#consumer) want = Math.max(1, Math.min(max, messageCount));
+      }
+      await (this.#consumer ??= this.#start());
+      if (this.#buffer.length >= want) return this.#buffer.splice(0, max);
+      return await this.#wait(max, want, waitMs > 0 ? waitMs : readyWaitMs, signal);
+    } finally {
+      if (--this.#active === 0) this.#idle = setTimeout(() => void this.#stop(), idleMs);
+    }
+  }
+
+  #wait(max: number, want: number, waitMs: number, signal: AbortSignal): Promise<ConsumeMessage[]> {
+    // Aborted while the consumer was starting: the abort event has already fired.
+    if (signal.aborted) return Promise.resolve([]);
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        max,
+        want,
+        resolve: (got) => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', end);
+          const i = this.#waiters.indexOf(waiter);
+          if (i >= 0) this.#waiters.splice(i, 1);
+          resolve(got);
+        },
+      };
+      const end = () => waiter.resolve([]);
+      const timer = setTimeout(end, waitMs);
+      signal.addEventListener('abort', end, { once: true });
+      this.#waiters.push(waiter);
+    });
+  }
+
+  #serve(): void {
+    clearTimeout(this.#serveTimer);
+    this.#serveTimer = undefined;
+    this.#burstStart = undefined;
+    const w = this.#waiters[0];
+    if (w && this.#buffer.length > 0) w.resolve(this.#buffer.splice(0, w.max));
+  }
+
+  async #start(): Promise<string> {
+    await this.ch.prefetch(prefetch, false);
+    const { consumerTag } = await this.ch.consume(
+      this.queue,
+      (m) => {
+        if (!m) return;
+        this.#buffer.push(m);
+        const w = this.#waiters[0];
+        if (w && this.#buffer.length >= w.want) return this.#serve();
+        // Let the rest of a burst land (it spans socket reads): serve the oldest waiter once
+        // deliveries pause for 2 ms, or 10 ms after the first.
+        this.#burstStart ??= Date.now();
+        clearTimeout(this.#serveTimer);
+        this.#serveTimer = setTimeout(() => this.#serve(), Math.max(0, Math.min(2, this.#burstStart + 10 - Date.now())));
+      },
+      { noAck: false },
+    );
+    return consumerTag;
+  }
+
+  /**
+   * Stops the consumer and waits for the cancel to be confirmed: every delivery it was sent is
+   * then here (AMQP orders them before cancel-ok), so the broker's ready count plus `waiting` is
+   * exact. Stats call this; the next receive starts the consumer again.
+   */
+  async quiesce(): Promise<number> {
+    const consumer = this.#consumer;
+    if (consumer && this.#active === 0) {
+      this.#consumer = undefined;
+      await this.ch.cancel(await consumer).catch(() => undefined);
+    }
+    // A hand-back under way has moved its messages into the broker's count once it is done.
+    await this.#returning?.done;
+    return this.#buffer.length;
+  }
+
+  async #stop(): Promise<void> {
+    if (this.#active > 0) return;
+    const consumer = this.#consumer;
+    this.#consumer = undefined;
+    if (consumer) await this.ch.cancel(await consumer).catch(() => undefined);
+    // A receive that came in meanwhile takes what is here; otherwise hand it back (deliveries that
+    // arrived before cancel-ok are in the buffer too).
+    if (this.#active > 0 || this.#closed) return;
+    const left = this.#buffer.splice(0);
+    if (left.length === 0) return;
+    const done = this.giveBack(left).catch(() => undefined);
+    this.#returning = { count: left.length, done };
+    await done;
+    this.#returning = undefined;
+  }
+
+  /** Stops the consumer now (close) without handing messages back: closing the channel returns them. */
+  async close(): Promise<void> {
+    clearTimeout(this.#idle);
+    for (const w of [...this.#waiters]) w.resolve([]);
+    const consumer = this.#consumer;
+    this.#consumer = undefined;
+    if (consumer) await this.ch.cancel(await consumer).catch(() => undefined);
+  }
+
+  /** Stops the consumer and hands back what waits here now (before redrive reads the queue). */
+  async handBack(): Promise<void> {
+    clearTimeout(this.#idle);
+    await this.#stop();
+  }
+
+  /** Takes every waiting message out (purge acks them). */
+  drain(): ConsumeMessage[] {
+    return this.#buffer.splice(0);
+  }
+}
