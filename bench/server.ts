@@ -35,7 +35,7 @@ type Round = () => Promise<void>;
 async function startServer(): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-server-'));
   const cli = join(import.meta.dirname, '..', 'packages', 'cli', 'src', 'main.ts');
-  const child = spawn(process.execPath, ['--conditions=switchyard-source', '--import', 'tsx', cli, 'server', '--data', dir, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--conditions=switchyard-source', '--import', 'tsx', cli, 'server', '--data', dir, '--port', '0', '--durability', process.env.BENCH_SERVER_DURABILITY ?? 'fsync'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
