@@ -139,6 +139,7 @@ export function createApp(options: AppOptions): App {
     retryCapMs: options.webhooks?.retryCapMs ?? 300_000,
     timeoutMs: options.webhooks?.timeoutMs ?? 10_000,
     now: () => options.clock.now(),
+    clock: options.clock,
   });
   webhookRoutes(fastify, ctx, webhooks);
   webhooks.start();

@@ -1,4 +1,4 @@
-import { isSwitchyardError, type Broker, type Delivery } from '@switchyard/core';
+import { isSwitchyardError, sleep, type Broker, type Clock, type Delivery } from '@switchyard/core';
 import { deliveryToWire } from '../json-api/codec.js';
 import type { Metrics } from '../metrics.js';
 import { sign } from './signature.js';
@@ -12,6 +12,8 @@ export interface DispatchOptions {
   retryCapMs: number;
   timeoutMs: number;
   now: () => number;
+  /** For waiting before a retry after a failed receive. */
+  clock: Clock;
 }
 
 /** POSTs a signed JSON document to a webhook URL; resolves with the HTTP status. */
@@ -67,9 +69,12 @@ export function runDispatcher(broker: Broker, webhook: Webhook, metrics: Metrics
       try {
         batch = await queue.receive({ max: 10, waitMs: 20_000, signal });
       } catch (err) {
-        if (signal.aborted || isSwitchyardError(err, 'ABORTED') || isSwitchyardError(err, 'CLOSED')) return;
-        // The queue is gone (webhook removed) or the engine failed: stop this dispatcher.
-        return;
+        // Stopped, or the webhook's queue is gone (unsubscribed): this dispatcher is done.
+        if (signal.aborted || isSwitchyardError(err, 'ABORTED') || isSwitchyardError(err, 'CLOSED') || isSwitchyardError(err, 'QUEUE_NOT_FOUND')) return;
+        // Anything else (the database busy, say) is passing: try again shortly rather than stop
+        // delivering until the next restart.
+        await sleep(o.clock, 1000, signal).catch(() => undefined);
+        continue;
       }
       await Promise.all(batch.map(deliver));
     }
