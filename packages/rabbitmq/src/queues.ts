@@ -219,6 +219,8 @@ export class RabbitQueues implements QueueEngine {
 
   async redrive(deadLetterQueue: string, options: RedriveOptions, signal?: AbortSignal): Promise<RedriveResult> {
     checkOpen(this.ctx);
+    const capability = rabbitFeatures.redrive;
+    if (!capability.supported) throw new UnsupportedError('redrive', capability.reason);
     // Dead letters pushed to this engine's consumer ahead of a receive must be in the queue to move.
     await this.#receivers.get(deadLetterQueue)?.receiver.handBack();
     return redrive(this.ctx, deadLetterQueue, options, signal);
