@@ -181,12 +181,15 @@ describe('SQS API with @aws-sdk/client-sqs', () => {
   it('hides a received message for the visibility timeout, which ChangeMessageVisibility resets', async () => {
     const url = await create(unique('vis'), { VisibilityTimeout: '30' });
     await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'job' }));
-    const first = (await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }))).Messages?.[0];
+    const first = (await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MessageSystemAttributeNames: ['ApproximateFirstReceiveTimestamp'] }))).Messages?.[0];
     assert.ok(first?.ReceiptHandle);
+    const firstReceive = first.Attributes?.ApproximateFirstReceiveTimestamp;
+    assert.ok(Number(firstReceive) > 0, `ApproximateFirstReceiveTimestamp ${firstReceive}`);
     assert.equal((await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }))).Messages, undefined, 'leased messages are invisible');
     await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: first.ReceiptHandle, VisibilityTimeout: 0 }));
-    const again = (await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }))).Messages?.[0];
+    const again = (await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MessageSystemAttributeNames: ['ApproximateReceiveCount', 'ApproximateFirstReceiveTimestamp'] }))).Messages?.[0];
     assert.equal(again?.Attributes?.ApproximateReceiveCount, '2');
+    assert.equal(again?.Attributes?.ApproximateFirstReceiveTimestamp, firstReceive, 'the first receive is remembered');
     await rejects(sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: first.ReceiptHandle })), 'InvalidParameterValue');
     await rejects(sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: first.ReceiptHandle, VisibilityTimeout: 5 })), 'MessageNotInflight');
     await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: again?.ReceiptHandle }));
@@ -229,12 +232,18 @@ describe('SQS API with @aws-sdk/client-sqs', () => {
 
   it('FIFO: order per group, one in flight per group, deduplication', async () => {
     const url = await create(`${unique('pay')}.fifo`, { FifoQueue: 'true', ContentBasedDeduplication: 'true' });
-    for (const body of ['a1', 'a2']) await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body, MessageGroupId: 'a' }));
-    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'b1', MessageGroupId: 'b' }));
+    const sequences: string[] = [];
+    for (const body of ['a1', 'a2']) sequences.push((await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body, MessageGroupId: 'a' }))).SequenceNumber ?? '');
+    const batch = await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: [{ Id: 'b1', MessageBody: 'b1', MessageGroupId: 'b' }] }));
+    sequences.push(batch.Successful?.[0]?.SequenceNumber ?? '');
+    assert.ok(sequences.every((s) => /^\d{20}$/.test(s)), `SequenceNumber of 20 digits: ${sequences.join(', ')}`);
+    assert.ok(sequences[0]! < sequences[1]! && sequences[1]! < sequences[2]!, 'sequence numbers grow in send order');
     const dup = await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'a1', MessageGroupId: 'a' }));
     assert.ok(dup.MessageId, 'a duplicate send still succeeds');
-    const first = (await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['MessageGroupId'] }))).Messages ?? [];
+    assert.equal(dup.SequenceNumber, sequences[0], "a duplicate answers with the first message's number");
+    const first = (await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['MessageGroupId', 'SequenceNumber'] }))).Messages ?? [];
     assert.deepEqual(first.map((m) => m.Body).sort(), ['a1', 'b1']);
+    assert.deepEqual(first.map((m) => m.Attributes?.SequenceNumber).sort(), [sequences[0], sequences[2]]);
     for (const m of first) await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }));
     const second = (await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }))).Messages ?? [];
     assert.deepEqual(second.map((m) => m.Body), ['a2'], 'the duplicate a1 was not stored again');
@@ -258,6 +267,8 @@ describe('SQS API with @aws-sdk/client-sqs', () => {
     assert.deepEqual((await sqs.send(new ListQueueTagsCommand({ QueueUrl: url }))).Tags, { team: 'payments' });
     await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x' }));
     await sqs.send(new PurgeQueueCommand({ QueueUrl: url }));
+    // SQS allows one purge per queue every 60 seconds.
+    await rejects(sqs.send(new PurgeQueueCommand({ QueueUrl: url })), 'PurgeQueueInProgress');
     const after = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessagesDelayed'] }))).Attributes;
     assert.equal(after?.ApproximateNumberOfMessagesDelayed, '0');
     await sqs.send(new DeleteQueueCommand({ QueueUrl: url }));

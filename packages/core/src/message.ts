@@ -79,6 +79,10 @@ export interface Delivery<B = Body> extends Message<B> {
   attempt: number;
   /** When it entered this queue, epoch ms. */
   enqueuedAt: number;
+  /** When it was first leased (the first attempt), epoch ms; absent where the engine does not record it. */
+  firstReceivedAt?: number;
+  /** See `EnqueueResult.sequence`. */
+  sequence?: string;
 }
 
 export type MessageState = 'ready' | 'leased' | 'delayed' | 'blocked';

@@ -13,6 +13,7 @@ import { pushRoutes } from './push/channel.js';
 import { MetaStore } from './sqs/meta-store.js';
 import { MoveTasks } from './sqs/move-tasks.js';
 import { sqsRoutes } from './sqs/router.js';
+import { PurgeGuard } from './sqs/purge-guard.js';
 import { SettingsCache } from './sqs/settings-cache.js';
 import { Fences } from './test-clock/fences.js';
 import { testClockRoutes } from './test-clock/routes.js';
@@ -146,7 +147,7 @@ export function createApp(options: AppOptions): App {
 
   const meta = new MetaStore(options.sqsMetaPath);
   const tasks = new MoveTasks(broker, options.clock);
-  sqsRoutes(fastify, ctx, { broker, meta, tasks, settings: new SettingsCache(broker, meta, options.clock), metrics, clock: options.clock, accountId: options.accountId ?? '000000000000', region: options.region ?? 'us-east-1', shutdown: shutdown.signal }, credentials);
+  sqsRoutes(fastify, ctx, { broker, meta, tasks, settings: new SettingsCache(broker, meta, options.clock), purges: new PurgeGuard(options.clock), metrics, clock: options.clock, accountId: options.accountId ?? '000000000000', region: options.region ?? 'us-east-1', shutdown: shutdown.signal }, credentials);
 
   return {
     fastify,

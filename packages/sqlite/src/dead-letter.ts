@@ -28,7 +28,7 @@ export function moveToDeadLetter(store: Store, tx: Tx, source: QueueRow, row: Me
   const visible = group !== null && groupHasMessages(store, dlq.id, group) ? BLOCKED : now;
   store
     .sql(
-      `UPDATE messages SET queue_id = ?, source_queue_id = ?, headers = ?, lease = NULL, receives = 0, last_error = ?,
+      `UPDATE messages SET queue_id = ?, source_queue_id = ?, headers = ?, lease = NULL, receives = 0, first_received_at = NULL, last_error = ?,
          enqueued_at = ?, available_at = ?, visible_at = ?, expires_at = ?, fifo_group = ?
        WHERE seq = ?`,
     )

@@ -3,6 +3,7 @@ import type { Tx } from './batcher.js';
 import { groupHasMessages } from './fifo.js';
 import type { QueueRow } from './rows.js';
 import { BLOCKED } from './schema.js';
+import { formatSequence } from './sequence.js';
 import type { Store } from './store.js';
 
 const insertSql = `INSERT INTO messages
@@ -24,20 +25,28 @@ export function insertEntry(store: Store, tx: Tx, q: QueueRow, e: EnqueueEntry):
     if (e.delayMs !== undefined) throw new InvalidArgumentError('delayMs', `FIFO queue ${q.name} takes only the queue's delay, not a per-message one`);
     group = e.key;
     dedupId ??= contentDedupId(e.body);
-    const seen = store.sql('SELECT message_id, expires_at FROM dedup WHERE queue_id = ? AND dedup_id = ?').get(q.id, dedupId) as
-      | { message_id: string; expires_at: number }
+    const seen = store.sql('SELECT message_id, expires_at, seq FROM dedup WHERE queue_id = ? AND dedup_id = ?').get(q.id, dedupId) as
+      | { message_id: string; expires_at: number; seq: number | null }
       | undefined;
-    if (seen && seen.expires_at > now) return { id: seen.message_id, duplicate: true };
-    store.sql('INSERT OR REPLACE INTO dedup (queue_id, dedup_id, message_id, expires_at) VALUES (?, ?, ?, ?)').run(q.id, dedupId, e.id, now + q.dedup_window_ms);
+    if (seen && seen.expires_at > now) {
+      const duplicate: EnqueueResult = { id: seen.message_id, duplicate: true };
+      if (seen.seq !== null) duplicate.sequence = formatSequence(seen.seq);
+      return duplicate;
+    }
   }
   const available = now + (e.delayMs ?? q.delay_ms);
   const visible = group !== null && groupHasMessages(store, q.id, group) ? BLOCKED : available;
   const headers = Object.keys(e.headers).length === 0 ? null : JSON.stringify(e.headers);
-  store
-    .sql(insertSql)
-    .run(q.id, e.id, e.type, e.body.kind, headers, e.key ?? null, dedupId, e.timestamp, now, available, visible, now + q.retention_ms, group);
+  const seq = Number(
+    store
+      .sql(insertSql)
+      .run(q.id, e.id, e.type, e.body.kind, headers, e.key ?? null, dedupId, e.timestamp, now, available, visible, now + q.retention_ms, group).lastInsertRowid,
+  );
   store.sql(insertBodySql).run(asBuffer(e.body.data));
-  return { id: e.id, duplicate: false };
+  if (group !== null) {
+    store.sql('INSERT OR REPLACE INTO dedup (queue_id, dedup_id, message_id, expires_at, seq) VALUES (?, ?, ?, ?, ?)').run(q.id, dedupId, e.id, now + q.dedup_window_ms, seq);
+  }
+  return { id: e.id, duplicate: false, sequence: formatSequence(seq) };
 }
 
 /** Stores a batch in one queue and wakes as many waiting consumers as messages stored. */

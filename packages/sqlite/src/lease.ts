@@ -4,6 +4,7 @@ import { moveToDeadLetter } from './dead-letter.js';
 import { dropExpired } from './expiry.js';
 import { newLeaseToken } from './lease-token.js';
 import { formatReceipt } from './receipt.js';
+import { formatSequence } from './sequence.js';
 import { bodyColumn, type MessageRow, type QueueRow } from './rows.js';
 import { BLOCKED } from './schema.js';
 import type { Store } from './store.js';
@@ -19,10 +20,11 @@ export interface LeaseOutcome {
 }
 
 /** Leases the first `n` ready messages that are neither expired nor out of receives, in one statement. */
-const takeSql = `UPDATE messages SET lease = :lease, visible_at = :until, receives = receives + 1
+const takeSql = `UPDATE messages SET lease = :lease, visible_at = :until, receives = receives + 1,
+    first_received_at = coalesce(first_received_at, :now)
   WHERE seq IN (SELECT seq FROM messages WHERE queue_id = :q AND visible_at <= :now ORDER BY visible_at, seq LIMIT :n)
     AND expires_at > :now AND receives < :maxReceives
-  RETURNING seq, id, type, body_kind, headers, key, dedup_id, ts, enqueued_at, receives, ${bodyColumn}`;
+  RETURNING seq, id, type, body_kind, headers, key, dedup_id, ts, enqueued_at, receives, first_received_at, ${bodyColumn}`;
 
 /** Ready messages the statement above passes over: expired, or used up. */
 const exceptionsSql = `SELECT * FROM messages WHERE queue_id = :q AND visible_at <= :now AND (expires_at <= :now OR receives >= :maxReceives)
@@ -59,6 +61,8 @@ export function leaseNow(store: Store, tx: Tx, queue: string, request: LeaseRequ
     d.receipt = formatReceipt({ queueId: q.id, seq: row.seq, lease });
     d.attempt = row.receives;
     d.enqueuedAt = row.enqueued_at;
+    d.firstReceivedAt = row.first_received_at ?? tx.now;
+    d.sequence = formatSequence(row.seq);
     return d;
   });
   return { deliveries, queueId: q.id, version, nextVisibleAt: deliveries.length > 0 ? tx.now : nextVisibleAt(store, q.id, tx.now) };

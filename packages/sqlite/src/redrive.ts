@@ -61,7 +61,7 @@ function moveBack(store: Store, tx: Tx, row: MessageRow, dest: QueueRow): void {
   const visible = group !== null && groupHasMessages(store, dest.id, group) ? BLOCKED : tx.now;
   store
     .sql(
-      `UPDATE messages SET queue_id = ?, source_queue_id = NULL, headers = ?, lease = NULL, receives = 0, last_error = NULL,
+      `UPDATE messages SET queue_id = ?, source_queue_id = NULL, headers = ?, lease = NULL, receives = 0, first_received_at = NULL, last_error = NULL,
          enqueued_at = ?, available_at = ?, visible_at = ?, expires_at = ?, fifo_group = ?
        WHERE seq = ?`,
     )

@@ -39,6 +39,7 @@ export interface MessageRow {
   fifo_group: string | null;
   source_queue_id: number | null;
   last_error: string | null;
+  first_received_at: number | null;
 }
 
 /** A message's body, for selecting beside its row. */

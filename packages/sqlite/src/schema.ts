@@ -159,6 +159,12 @@ const migrations: string[] = [
     PRIMARY KEY (group_id, part, key)
   ) WITHOUT ROWID;
   `,
+  // 3: when a message was first leased (SQS's ApproximateFirstReceiveTimestamp), and the number
+  // of the message a dedup id stands for (a duplicate answers with the first one's number).
+  `
+  ALTER TABLE messages ADD COLUMN first_received_at INTEGER;
+  ALTER TABLE dedup ADD COLUMN seq INTEGER;
+  `,
 ];
 
 /** Brings the schema up to date; safe when several processes open the same file at once. */

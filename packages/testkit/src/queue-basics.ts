@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
-import type { Delivery } from '@switchyard/core';
+import type { Delivery, EnqueueResult } from '@switchyard/core';
 import { caseRunner, expectEmpty, expectStats, idSet, type ConformanceTarget } from './harness.js';
 
 /** Send and receive: what goes in comes out, once, to one consumer at a time. */
@@ -18,7 +18,7 @@ export function queueBasicsCases(target: ConformanceTarget): void {
         key: 'customer-7',
         timestamp: 1_700_000_000_000,
       });
-      assert.deepEqual(result, { id: 'order-1', duplicate: false });
+      assert.deepEqual(withoutSequence(result), { id: 'order-1', duplicate: false });
 
       const [d, ...rest] = await q.receive();
       assert.equal(rest.length, 0);
@@ -90,7 +90,7 @@ export function queueBasicsCases(target: ConformanceTarget): void {
         { body: 3 },
       ]);
       assert.equal(results.length, 3);
-      assert.deepEqual(results.slice(0, 2), [
+      assert.deepEqual(results.slice(0, 2).map(withoutSequence), [
         { id: 'm-1', duplicate: false },
         { id: 'm-2', duplicate: false },
       ]);
@@ -98,6 +98,34 @@ export function queueBasicsCases(target: ConformanceTarget): void {
       await expectStats(q, { ready: 3 });
       const got = await q.receive({ max: 10 });
       assert.deepEqual(idSet(got), results.map((r) => r.id).sort());
+    });
+
+    test('where the engine numbers messages, numbers grow in send order and a delivery carries its own', async ({ queue }) => {
+      const q = await queue();
+      const results = [await q.send({ body: 'a' }), ...(await q.sendBatch([{ body: 'b' }, { body: 'c' }]))];
+      const numbers = results.map((r) => r.sequence);
+      if (numbers.every((n) => n === undefined)) return;
+      assert.ok(numbers.every((n) => n !== undefined && /^\d{20}$/.test(n)), `sequence numbers of 20 digits: ${numbers.join(', ')}`);
+      assert.deepEqual([...numbers].sort(), numbers, 'numbers grow in send order');
+      assert.equal(new Set(numbers).size, 3, 'numbers are unique');
+      const got = await q.receive({ max: 10 });
+      const byId = new Map(results.map((r) => [r.id, r.sequence]));
+      for (const d of got) assert.equal(d.sequence, byId.get(d.id), `the delivery of ${d.id} carries the number its send returned`);
+    });
+
+    test('firstReceivedAt, where recorded, is the time of the first lease and survives later ones', async ({ queue, engine, clock }) => {
+      const q = await queue({ visibilityTimeoutMs: 1000 });
+      await q.send({ body: 'x' });
+      const leasedAt = clock.now();
+      const [first] = await q.receive();
+      assert.ok(first);
+      if (first.firstReceivedAt === undefined) return;
+      if (engine.features.injectedClock.supported) assert.equal(first.firstReceivedAt, leasedAt);
+      await q.nack(first);
+      await clock.advance(5000);
+      const [second] = await q.receive();
+      assert.equal(second?.attempt, 2);
+      assert.equal(second?.firstReceivedAt, first.firstReceivedAt);
     });
 
     test('receive with waitMs 0 on an empty queue returns an empty list at once', async ({ queue }) => {
@@ -143,4 +171,10 @@ export function queueBasicsCases(target: ConformanceTarget): void {
       await expectStats(q, { oldestAgeMs: 0, deadLettered: 0, expired: 0 });
     });
   });
+}
+
+/** A send result without the engine-specific sequence number (checked on its own). */
+function withoutSequence(r: EnqueueResult): EnqueueResult {
+  const { sequence: _sequence, ...rest } = r;
+  return rest;
 }

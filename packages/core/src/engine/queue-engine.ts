@@ -20,6 +20,13 @@ export interface EnqueueResult {
   id: string;
   /** FIFO only: true when the deduplication window already held this message, so it was not stored again. */
   duplicate: boolean;
+  /**
+   * Where the engine numbers stored messages: a decimal string of 20 digits that grows with the
+   * order in which messages were sent (SQS's SequenceNumber); a message moved to a dead-letter
+   * queue or redriven keeps its number, and a duplicate carries the first message's. Absent where
+   * the engine does not number messages.
+   */
+  sequence?: string;
 }
 
 export interface LeaseRequest {

@@ -4,6 +4,7 @@ import type { Metrics } from '../metrics.js';
 import { sqsErrors } from './errors.js';
 import type { MetaStore } from './meta-store.js';
 import type { MoveTasks } from './move-tasks.js';
+import type { PurgeGuard } from './purge-guard.js';
 import type { SettingsCache } from './settings-cache.js';
 
 /** Shared by every SQS action. */
@@ -12,6 +13,7 @@ export interface SqsContext {
   meta: MetaStore;
   tasks: MoveTasks;
   settings: SettingsCache;
+  purges: PurgeGuard;
   metrics: Metrics;
   clock: Clock;
   accountId: string;

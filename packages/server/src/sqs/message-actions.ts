@@ -1,4 +1,4 @@
-import { isSwitchyardError, type Delivery } from '@switchyard/core';
+import { isSwitchyardError, type Delivery, type EnqueueResult } from '@switchyard/core';
 import { batchFailure, checkBatch, type BatchFailure } from './batch.js';
 import { nameFromUrl, optionalInt, queueArn, requireString, type SqsAction, type SqsContext } from './context.js';
 import { sqsErrors } from './errors.js';
@@ -14,11 +14,13 @@ const sendMessage: SqsAction = async (ctx, call) => {
   const prepared = prepareSend(call.input, info, meta, call.principal ?? 'anonymous');
   const result = await queue.send(prepared.message);
   ctx.metrics.sent.inc({ queue: name });
-  return sendResult(result.id, prepared);
+  return sendResult(result, prepared, info.fifo);
 };
 
-function sendResult(id: string, p: PreparedSend): Record<string, unknown> {
-  const out: Record<string, unknown> = { MessageId: id, MD5OfMessageBody: p.md5OfBody };
+/** SQS numbers messages of FIFO queues only. */
+function sendResult(result: EnqueueResult, p: PreparedSend, fifo: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = { MessageId: result.id, MD5OfMessageBody: p.md5OfBody };
+  if (fifo && result.sequence !== undefined) out.SequenceNumber = result.sequence;
   if (p.md5OfAttributes) out.MD5OfMessageAttributes = p.md5OfAttributes;
   if (p.md5OfSystemAttributes) out.MD5OfMessageSystemAttributes = p.md5OfSystemAttributes;
   return out;
@@ -45,7 +47,7 @@ const sendMessageBatch: SqsAction = async (ctx, call) => {
   const results = ok.length > 0 ? await queue.sendBatch(ok.map((e) => e.prepared.message)) : [];
   ctx.metrics.sent.inc({ queue: name }, results.length);
   return {
-    Successful: ok.map((e, i) => ({ Id: e.id, ...sendResult(results[i]?.id as string, e.prepared) })),
+    Successful: ok.map((e, i) => ({ Id: e.id, ...sendResult(results[i] as EnqueueResult, e.prepared, info.fifo) })),
     Failed: failed,
   };
 };
@@ -62,12 +64,14 @@ const systemNames = [
   'DeadLetterQueueSourceArn',
 ];
 
-function systemAttributes(ctx: SqsContext, d: Delivery, wanted: readonly string[]): Record<string, string> {
+function systemAttributes(ctx: SqsContext, d: Delivery, wanted: readonly string[], fifo: boolean): Record<string, string> {
   const all: Record<string, string> = {
     SenderId: d.headers[senderHeader] ?? 'anonymous',
     SentTimestamp: String(d.timestamp),
     ApproximateReceiveCount: String(d.attempt),
   };
+  if (d.firstReceivedAt !== undefined) all.ApproximateFirstReceiveTimestamp = String(d.firstReceivedAt);
+  if (fifo && d.sequence !== undefined) all.SequenceNumber = d.sequence;
   if (d.key !== undefined) all.MessageGroupId = d.key;
   if (d.dedupId !== undefined) all.MessageDeduplicationId = d.dedupId;
   if (d.headers[traceHeader] !== undefined) all.AWSTraceHeader = d.headers[traceHeader];
@@ -94,10 +98,8 @@ const receiveMessage: SqsAction = async (ctx, call) => {
   for (const n of wantedSystem) if (n !== 'All' && !systemNames.includes(n)) throw sqsErrors.invalidAttributeName(n);
   const wantedUser = names(call.input.MessageAttributeNames, 'MessageAttributeNames');
   const queue = ctx.broker.queue(name);
-  if (wait === undefined) {
-    const { meta } = await ctx.settings.get(name);
-    wait = Number(meta.attributes.ReceiveMessageWaitTimeSeconds ?? 0);
-  }
+  const { info, meta } = await ctx.settings.get(name);
+  wait ??= Number(meta.attributes.ReceiveMessageWaitTimeSeconds ?? 0);
   let messages: Delivery[];
   try {
     messages = await queue.receive({
@@ -116,7 +118,7 @@ const receiveMessage: SqsAction = async (ctx, call) => {
     Messages: messages.map((d) => {
       const body = typeof d.body === 'string' ? d.body : d.body instanceof Uint8Array ? Buffer.from(d.body).toString('base64') : JSON.stringify(d.body);
       const m: Record<string, unknown> = { MessageId: d.id, ReceiptHandle: d.receipt, MD5OfBody: md5Hex(body), Body: body };
-      const attrs = systemAttributes(ctx, d, wantedSystem);
+      const attrs = systemAttributes(ctx, d, wantedSystem, info.fifo);
       if (Object.keys(attrs).length > 0) m.Attributes = attrs;
       const user = selectAttributes(fromHeaders(d.headers), wantedUser);
       if (Object.keys(user).length > 0) {

@@ -81,6 +81,7 @@ const deleteQueue: SqsAction = async (ctx, call) => {
   if (!(await ctx.broker.deleteQueue(name))) throw sqsErrors.queueDoesNotExist();
   ctx.meta.delete(name);
   ctx.settings.forget(name);
+  ctx.purges.forget(name);
   return {};
 };
 
@@ -113,7 +114,9 @@ const setQueueAttributes: SqsAction = async (ctx, call) => {
 const purgeQueue: SqsAction = async (ctx, call) => {
   const name = nameFromUrl(call.input.QueueUrl);
   call.authorize('manage', name);
+  ctx.purges.check(name);
   await ctx.broker.queue(name).purge();
+  ctx.purges.purged(name);
   return {};
 };
 

@@ -94,13 +94,15 @@ describe('sqlite streams on a file', () => {
     await broker.close();
   });
 
-  it('upgrades a database made before streams existed, keeping its queues', async () => {
+  it('upgrades a database made before streams (and first-receive times) existed, keeping its queues', async () => {
     const path = file();
     const old = await openBroker({ path });
     await (await old.createQueue('jobs')).send({ body: 'kept' });
     await old.close();
     const raw = new Database(path);
     for (const t of ['streams', 'stream_partitions', 'stream_records', 'stream_groups', 'stream_members', 'stream_owners', 'stream_offsets', 'stream_state']) raw.exec(`DROP TABLE ${t}`);
+    raw.exec('ALTER TABLE messages DROP COLUMN first_received_at');
+    raw.exec('ALTER TABLE dedup DROP COLUMN seq');
     raw.pragma('user_version = 1');
     raw.close();
     const upgraded = await openBroker({ path });
@@ -108,7 +110,7 @@ describe('sqlite streams on a file', () => {
     await (await upgraded.createStream('new')).append({ body: 1 });
     await upgraded.close();
     const check = new Database(path, { readonly: true });
-    assert.equal(check.pragma('user_version', { simple: true }), 2);
+    assert.equal(check.pragma('user_version', { simple: true }), 3);
     check.close();
   });
 });
