@@ -3,6 +3,11 @@
  *
  *   limit.sqlite.batch-insert   raw better-sqlite3: 1 KiB rows in transactions of 1,000, WAL,
  *                               synchronous=FULL — this machine's ceiling for the design.
+ *   limit.sqlite.queue-statements  raw better-sqlite3 on the engine's own schema: per commit, insert
+ *                               80 messages, lease 80 (the engine's UPDATE … RETURNING) and delete
+ *                               the 80 leased in the previous commit — the SQL a queue.e2e message
+ *                               costs at its measured 80 messages per commit, with no JavaScript
+ *                               layer around it. The ceiling of this design at that batch size.
  *   queue.e2e.sqlite.<mode>     1 KiB messages, one producer, one consumer with 16 in flight.
  *                               ops_per_s: closed loop (producer keeps 256 sends outstanding),
  *                               messages handled per second. Latency: a second, open-loop run at
@@ -17,6 +22,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Queue } from '@switchyard/core';
 import { openBroker, type Durability } from '@switchyard/sqlite';
+import { migrate } from '../packages/sqlite/src/schema.js';
 import { emit, Latency, nowMs, round, Semaphore } from './lib.js';
 
 const payload = 'x'.repeat(Number(process.env.BENCH_BODY ?? 1024));
@@ -28,11 +34,17 @@ function tempDb(): { path: string; cleanup: () => void } {
   return { path: join(dir, 'bench.db'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-function batchInsertLimit(): void {
+/** A raw better-sqlite3 connection on a temp file: WAL, synchronous=FULL (the fsync setting). */
+function rawDb(): { db: Database.Database; cleanup: () => void } {
   const { path, cleanup } = tempDb();
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
+  return { db, cleanup };
+}
+
+function batchInsertLimit(): void {
+  const { db, cleanup } = rawDb();
   db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)');
   const insert = db.prepare('INSERT INTO t (body) VALUES (?)');
   const body = Buffer.from(payload);
@@ -52,6 +64,49 @@ function batchInsertLimit(): void {
   cleanup();
   const s = lat.summary();
   emit({ name: 'limit.sqlite.batch-insert', ops_per_s: Math.round((transactions * 1000) / seconds), p50_ms: s.p50_ms, p99_ms: s.p99_ms, latency_of: 'one transaction of 1000 rows', durability: 'fsync (synchronous=FULL)', rows: transactions * 1000 });
+}
+
+/** See the header: the engine's statements alone, 80 messages per commit, fsync. */
+function queueStatementsLimit(): void {
+  const { db, cleanup } = rawDb();
+  db.pragma('cache_size = -16000');
+  db.pragma('wal_autocheckpoint = 10000');
+  migrate(db);
+  db.prepare("INSERT INTO queues (name, fifo, visibility_ms, delay_ms, retention_ms, dedup_window_ms, created_at) VALUES ('q', 0, 60000, 0, 1e12, 300000, 0)").run();
+  const insert = db.prepare(`INSERT INTO messages (queue_id, id, type, body_kind, headers, key, dedup_id, ts, enqueued_at, available_at, visible_at, expires_at, fifo_group)
+    VALUES (1, ?, 'message', 1, NULL, NULL, NULL, ?, ?, ?, ?, ?, NULL)`);
+  const insertBody = db.prepare('INSERT INTO bodies (seq, body) VALUES (last_insert_rowid(), ?)');
+  const take = db.prepare(`UPDATE messages SET lease = :lease, visible_at = :until, receives = receives + 1, first_received_at = coalesce(first_received_at, :now)
+    WHERE seq IN (SELECT seq FROM messages WHERE queue_id = 1 AND visible_at <= :now ORDER BY visible_at, seq LIMIT :n)
+    RETURNING seq, id, type, body_kind, headers, key, dedup_id, ts, enqueued_at, receives, first_received_at, (SELECT body FROM bodies WHERE bodies.seq = messages.seq) AS body`);
+  const remove = db.prepare('DELETE FROM messages WHERE seq = ? AND queue_id = 1 AND lease = ? AND visible_at > ? RETURNING fifo_group');
+  const body = Buffer.from(payload);
+  const perCommit = 80;
+  const commits = Math.ceil(e2eCount / perCommit);
+  let leased: { seq: number }[] = [];
+  let lease = 0;
+  const lat = new Latency();
+  const start = nowMs();
+  for (let c = 0; c < commits; c++) {
+    const t0 = nowMs();
+    const now = Date.now();
+    const previous = lease;
+    db.transaction(() => {
+      for (let i = 0; i < perCommit; i++) {
+        insert.run(crypto.randomUUID(), now, now, now, now, now + 1e9);
+        insertBody.run(body);
+      }
+      const taken = take.all({ lease: ++lease, until: now + 60_000, now, n: perCommit }) as { seq: number }[];
+      for (const m of leased) remove.get(m.seq, previous, now);
+      leased = taken;
+    }).immediate();
+    lat.recordMs(nowMs() - t0);
+  }
+  const seconds = (nowMs() - start) / 1000;
+  db.close();
+  cleanup();
+  const s = lat.summary();
+  emit({ name: 'limit.sqlite.queue-statements', ops_per_s: Math.round((commits * perCommit) / seconds), p50_ms: s.p50_ms, p99_ms: s.p99_ms, latency_of: 'one commit of 80 sends, 80 leases, 80 acks', durability: 'fsync (synchronous=FULL)', messages: commits * perCommit });
 }
 
 interface ConsumerShape {
@@ -209,6 +264,9 @@ const which = process.argv[2];
 switch (which) {
   case 'limit.sqlite.batch-insert':
     batchInsertLimit();
+    break;
+  case 'limit.sqlite.queue-statements':
+    queueStatementsLimit();
     break;
   case 'queue.e2e.sqlite.fsync':
     await e2e('fsync', standard);

@@ -14,6 +14,7 @@
  *   server.longpoll.1000    1,000 long polls held open while 20 messages/s trickle in for 10 s:
  *                           p99 from send to delivery, the server's peak RSS, and the server's CPU
  *                           time while the 1,000 polls wait with nothing to deliver.
+ * BENCH_SERVER_PROF=<dir> writes a CPU profile of the server process there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -35,7 +36,7 @@ type Round = () => Promise<void>;
 async function startServer(): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-server-'));
   const cli = join(import.meta.dirname, '..', 'packages', 'cli', 'src', 'main.ts');
-  const child = spawn(process.execPath, ['--conditions=switchyard-source', '--import', 'tsx', cli, 'server', '--data', dir, '--port', '0', '--durability', process.env.BENCH_SERVER_DURABILITY ?? 'fsync'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROF}`] : []), '--conditions=switchyard-source', '--import', 'tsx', cli, 'server', '--data', dir, '--port', '0', '--durability', process.env.BENCH_SERVER_DURABILITY ?? 'fsync'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
