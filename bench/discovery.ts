@@ -10,6 +10,13 @@
  *                           (default 5) against one server, printing each client's median
  *                           round; the switchyard line carries `throughput_vs_undici`. Use this
  *                           one on a shared machine: alternation spreads the noise evenly.
+ *                           With BENCH_HTTP_BASELINE=<another copy of discovery's src/index.ts>,
+ *                           a third client, `http.client.switchyard.baseline`, alternates with
+ *                           the two: before and after a change, side by side. The copy must sit
+ *                           inside the repository to find the workspace's packages, e.g.
+ *                           `mkdir .base && git archive HEAD packages/discovery/src | tar -x -C .base`
+ *                           and BENCH_HTTP_BASELINE=$PWD/.base/packages/discovery/src/index.ts;
+ *                           remove it afterwards (lint would read it).
  *   <file>.ts:<case>        runs another bench file's case (so one bench/run.ts group can
  *                           hold cases from several files).
  *
@@ -24,7 +31,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Agent } from 'undici';
 import { HttpClient, MemoryRegistry } from '@switchyard/discovery';
 import { emit, Latency, nowMs, peakRssMb, round } from './lib.js';
@@ -35,6 +42,7 @@ const openMs = env('BENCH_HTTP_OPEN_MS', 1500);
 const concurrency = env('BENCH_HTTP_CONCURRENCY', 32);
 const rate = env('BENCH_HTTP_RATE', 4000);
 const rounds = env('BENCH_HTTP_ROUNDS', 5);
+const baseline = process.env.BENCH_HTTP_BASELINE;
 const self = fileURLToPath(import.meta.url);
 const nodeArgs = ['--conditions=switchyard-source', '--import', 'tsx'];
 
@@ -69,10 +77,11 @@ async function clientFor(name: string, port: number): Promise<{ op: Op; close: (
     };
     return { op, close: () => agent.close(), extra: { client: 'undici Agent.request' } };
   }
-  if (name === 'http.client.switchyard') {
-    const registry = new MemoryRegistry();
+  if (name === 'http.client.switchyard' || (name === 'http.client.switchyard.baseline' && baseline)) {
+    const lib = name === 'http.client.switchyard' ? { HttpClient, MemoryRegistry } : ((await import(pathToFileURL(baseline!).href)) as { HttpClient: typeof HttpClient; MemoryRegistry: typeof MemoryRegistry });
+    const registry = new lib.MemoryRegistry();
     await registry.register({ id: 'bench-1', service: 'bench', address: { host: '127.0.0.1', port } }, { ttlMs: 3_600_000 });
-    const client = new HttpClient({ registry });
+    const client = new lib.HttpClient({ registry });
     const op = async () => {
       const res = await client.request('bench', { path: '/' });
       await res.body.dump();
@@ -83,10 +92,10 @@ async function clientFor(name: string, port: number): Promise<{ op: Op; close: (
         await client.close();
         await registry.close();
       },
-      extra: { client: 'HttpClient: registry + round robin + outlier + retry(3) + timeout(10 s)' },
+      extra: { client: 'HttpClient: registry + round robin + outlier + retry(3) + timeout(10 s)', ...(lib.HttpClient === HttpClient ? {} : { code: baseline }) },
     };
   }
-  throw new Error(`unknown case ${name}; cases: http.client, http.client.undici, http.client.switchyard, <file>.ts:<case>`);
+  throw new Error(`unknown case ${name}; cases: http.client, http.client.undici, http.client.switchyard, http.client.switchyard.baseline (with BENCH_HTTP_BASELINE), <file>.ts:<case>`);
 }
 
 async function closedLoop(op: Op, maxMs: number): Promise<{ opsPerS: number; ops: number; failed: number; cpuUsPerOp: number }> {
@@ -173,10 +182,10 @@ async function runClient(name: string): Promise<void> {
   }
 }
 
-/** Both clients, alternating in fresh processes against one server; the median round of each. */
+/** The clients, alternating in fresh processes against one server; the median round of each. */
 async function compare(): Promise<void> {
   const server = await startServer();
-  const results: Record<string, Record<string, unknown>[]> = { 'http.client.undici': [], 'http.client.switchyard': [] };
+  const results: Record<string, Record<string, unknown>[]> = { 'http.client.undici': [], 'http.client.switchyard': [], ...(baseline ? { 'http.client.switchyard.baseline': [] } : {}) };
   try {
     for (let r = 0; r < rounds; r++) {
       for (const name of Object.keys(results)) {
@@ -190,19 +199,21 @@ async function compare(): Promise<void> {
   }
   const median = (rs: Record<string, unknown>[]) => [...rs].sort((a, b) => Number(a.ops_per_s) - Number(b.ops_per_s))[Math.floor(rs.length / 2)]!;
   const bare = median(results['http.client.undici']!);
-  const ours = median(results['http.client.switchyard']!);
   const perRound = (name: string) => results[name]!.map((x) => x.ops_per_s);
   console.log(JSON.stringify({ ...bare, rounds, ops_per_s_rounds: perRound('http.client.undici') }));
   const cpu = (name: string) => results[name]!.map((x) => Number(x.client_cpu_us_per_op)).sort((a, b) => a - b)[Math.floor(rounds / 2)]!;
-  console.log(
-    JSON.stringify({
-      ...ours,
-      rounds,
-      ops_per_s_rounds: perRound('http.client.switchyard'),
-      throughput_vs_undici: round(Number(ours.ops_per_s) / Number(bare.ops_per_s)),
-      client_cpu_vs_undici: round(cpu('http.client.switchyard') / cpu('http.client.undici')),
-    }),
-  );
+  for (const name of Object.keys(results).slice(1)) {
+    const ours = median(results[name]!);
+    console.log(
+      JSON.stringify({
+        ...ours,
+        rounds,
+        ops_per_s_rounds: perRound(name),
+        throughput_vs_undici: round(Number(ours.ops_per_s) / Number(bare.ops_per_s)),
+        client_cpu_vs_undici: round(cpu(name) / cpu('http.client.undici')),
+      }),
+    );
+  }
 }
 
 /** `<file>.ts:<case>`: a case of another bench file, run as that file would run it. */

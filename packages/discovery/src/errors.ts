@@ -83,3 +83,35 @@ export class GrpcStatusError extends SwitchyardError {
     this.retryable = options?.retryable ?? true;
   }
 }
+
+/**
+ * A Switchyard server refused a registry request at the HTTP layer (401 UNAUTHORIZED, 403
+ * FORBIDDEN, 413, 503 while shutting down, …): nothing changed. `serverCode` is the server's
+ * code, `status` the HTTP status. (Refusals with a registry code, such as LEASE_EXPIRED or
+ * INVALID_NAME, arrive as those errors instead.)
+ */
+export class RegistryRequestError extends SwitchyardError {
+  constructor(
+    readonly status: number,
+    readonly serverCode: string,
+    message: string,
+  ) {
+    super(ErrorCode.HttpStatus, `HTTP ${status} ${serverCode}: ${message}`);
+  }
+}
+
+/**
+ * A registry request's outcome is unknown: the connection failed or broke, the answer did not
+ * come in time, or the server failed (5xx). Deliberately not a SwitchyardError ("refused, nothing
+ * changed"): a registration that ends like this may have been stored.
+ */
+export class RegistryUnavailableError extends Error {
+  override readonly name = 'RegistryUnavailableError';
+  constructor(
+    readonly url: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${url}: ${message}`, options);
+  }
+}

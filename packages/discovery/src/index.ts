@@ -3,6 +3,7 @@ export * from './instance.js';
 export type { Lease, RegisterOptions, Registry, SetHealthOptions, Watch, WatchListener } from './registry/registry.js';
 export * from './registry/memory.js';
 export * from './registry/etcd.js';
+export * from './registry/remote.js';
 export * from './registry/registration.js';
 export * from './health/probe.js';
 export * from './health/checker.js';

@@ -1,4 +1,5 @@
 import type { Broker, Clock, ManualClock } from '@switchyard/core';
+import { MemoryRegistry } from '@switchyard/discovery/registry';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Credentials } from './auth/credentials.js';
 import type { Action, ServerContext } from './context.js';
@@ -10,6 +11,9 @@ import { streamRoutes } from './json-api/streams.js';
 import { topicRoutes } from './json-api/topics.js';
 import type { Metrics } from './metrics.js';
 import { pushRoutes } from './push/channel.js';
+import { LeaseTable } from './registry/lease-table.js';
+import { registryMetrics } from './registry/metrics.js';
+import { registryRoutes } from './registry/routes.js';
 import { MetaStore } from './sqs/meta-store.js';
 import { MoveTasks } from './sqs/move-tasks.js';
 import { sqsRoutes } from './sqs/router.js';
@@ -70,7 +74,7 @@ declare module 'fastify' {
   }
 }
 
-/** Builds the HTTP application: JSON API, SQS endpoint, health and metrics. No I/O until listen. */
+/** Builds the HTTP application: JSON API, SQS endpoint, service registry, health and metrics. No I/O until listen. */
 export function createApp(options: AppOptions): App {
   const { broker, metrics, credentials } = options;
   const shutdown = new AbortController();
@@ -124,14 +128,23 @@ export function createApp(options: AppOptions): App {
   fastify.get('/metrics', async (_req, reply) => reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()));
   fastify.get('/v1/openapi.json', async () => openApiDocument);
 
+  // The service registry lives in memory, on the server's clock (so a test clock drives leases).
+  // Its indexes start at the real start time in µs, not the clock's (a test clock starts at the
+  // same instant every run): after a restart they keep growing, and a watcher's old index is not
+  // mistaken for a current one.
+  const registry = new MemoryRegistry({ clock: options.clock, firstIndex: Date.now() * 1000 });
+  const leases = new LeaseTable(registry, options.clock);
+  registryMetrics(metrics.registry, registry);
+
   const fences = options.testClock ? new Fences() : undefined;
-  if (options.testClock && fences) testClockRoutes(fastify, ctx, options.testClock, fences);
+  if (options.testClock && fences) testClockRoutes(fastify, ctx, options.testClock, fences, leases);
 
   queueRoutes(fastify, ctx);
   messageRoutes(fastify, ctx);
   topicRoutes(fastify, ctx);
   streamRoutes(fastify, ctx);
   pushRoutes(fastify, ctx, { requireAuth: credentials !== undefined, ...(fences ? { fences } : {}) });
+  registryRoutes(fastify, ctx, { registry, leases, clock: options.clock });
 
   const webhookStore = new WebhookStore(options.webhookStorePath);
   const webhooks = new WebhookManager(broker, webhookStore, metrics, {
@@ -161,6 +174,8 @@ export function createApp(options: AppOptions): App {
       tasks.stopAll();
       await webhooks.stop();
       await fastify.close();
+      leases.close();
+      await registry.close();
       meta.close();
       webhookStore.close();
     },

@@ -2,8 +2,11 @@ import type { Broker } from '@switchyard/core';
 import type { FastifyRequest } from 'fastify';
 import type { Metrics } from './metrics.js';
 
-/** What a principal may do to a queue, topic or stream. */
-export type Action = 'send' | 'receive' | 'manage';
+/**
+ * What a principal may do to a queue, topic or stream (`send`, `receive`, `manage`), or to a
+ * registry service (`register`: register, renew, deregister, set health; `discover`: read, watch).
+ */
+export type Action = 'send' | 'receive' | 'manage' | 'register' | 'discover';
 
 /** Everything a route needs; routes hold no state of their own. */
 export interface ServerContext {

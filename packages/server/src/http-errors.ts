@@ -33,6 +33,7 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.TopicNotFound]: 404,
   [ErrorCode.InvalidReceipt]: 400,
   [ErrorCode.ReceiptExpired]: 409,
+  [ErrorCode.LeaseExpired]: 409,
   [ErrorCode.NoDeadLetterQueue]: 409,
   [ErrorCode.InvalidFilterPolicy]: 400,
   [ErrorCode.Unsupported]: 501,

@@ -13,6 +13,8 @@ export interface Metrics {
   deadLettered: Counter<'queue'>;
   published: Counter<'topic'>;
   waiting: Gauge;
+  /** Registry watch polls currently held (GET /v1/registry/services/{service}?index=…). */
+  registryWatches: Gauge;
   requests: Histogram<'route' | 'method' | 'status'>;
   webhookDeliveries: Counter<'topic' | 'outcome'>;
 }
@@ -44,6 +46,7 @@ export function createMetrics(broker: Broker): Metrics {
     deadLettered: new Counter({ name: 'switchyard_messages_dead_lettered_total', help: 'Messages dead-lettered explicitly through this server.', labelNames: ['queue'], registers: [registry] }),
     published: new Counter({ name: 'switchyard_messages_published_total', help: 'Messages published to topics through this server.', labelNames: ['topic'], registers: [registry] }),
     waiting: new Gauge({ name: 'switchyard_long_polls_waiting', help: 'Receive and stream read calls currently waiting for messages.', registers: [registry] }),
+    registryWatches: new Gauge({ name: 'switchyard_registry_watches_waiting', help: 'Registry watch polls currently waiting for a change.', registers: [registry] }),
     requests: new Histogram({
       name: 'switchyard_http_request_duration_seconds',
       help: 'HTTP request latency by route.',

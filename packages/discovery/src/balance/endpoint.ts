@@ -8,6 +8,11 @@ export class Endpoint {
   instance: Instance;
   /** `host:port`, ready for a URL or a gRPC target. */
   readonly authority: string;
+  /**
+   * `scheme://host:port`, set by the HTTP client that owns the pool on its first call here: one
+   * string for every call, whose hash undici's origin map then computes only once.
+   */
+  origin: string | undefined = undefined;
   /** Calls started and not yet finished. */
   outstanding = 0;
   /** Peak-EWMA latency in ms; 0 until the first call finishes. */

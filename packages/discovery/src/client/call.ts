@@ -127,7 +127,8 @@ export class CallPolicies {
     if (ms === undefined) return this.#defaultDeadlines;
     let d = this.#deadlines.get(ms);
     if (!d) {
-      d = new DeadlineList(this.#deadlineClock, checkPositive('request.timeoutMs', ms));
+      // DeadlineList unrefs its own timer: the raw clock spares a wrapper call per deadline.
+      d = new DeadlineList(this.clock, checkPositive('request.timeoutMs', ms));
       if (this.#deadlines.size < 64) this.#deadlines.set(ms, d);
     }
     return d;
@@ -161,13 +162,15 @@ export function callBalanced<T>(
   precise: boolean,
   firstAttemptOutside = false,
 ): Promise<T> {
-  if (!policy) return new BalancedCall(directory, service, attempt, key, signal, precise, undefined).run({ signal: signal ?? neverAborted, attempt: 1 });
-  if (!firstAttemptOutside) {
+  if (policy && !firstAttemptOutside) {
     const call = new BalancedCall(directory, service, attempt, key, signal, precise, undefined);
     return policy.execute(call.run.bind(call), signal) as Promise<T>;
   }
-  return new BalancedCall(directory, service, attempt, key, signal, precise, policy).run({ signal: signal ?? neverAborted, attempt: 1 });
+  return new BalancedCall(directory, service, attempt, key, signal, precise, policy).run(signal ? { signal, attempt: 1 } : firstAttempt);
 }
+
+/** The context of a first attempt without a caller's signal; shared, as attempts only read it. */
+const firstAttempt: ExecuteContext = Object.freeze({ signal: neverAborted, attempt: 1 });
 
 /** One call's attempts (a class, not closures: see client/http-attempt.ts). */
 class BalancedCall<T> {

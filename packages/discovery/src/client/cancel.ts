@@ -6,14 +6,16 @@
  * `abort(reason)`, and undici rejects with that reason.
  */
 import { TimeoutError } from '@switchyard/resilience';
-import type { DeadlineEntry } from './deadlines.js';
+import type { DeadlineEntry, DeadlineList } from './deadlines.js';
 
 export class Cancel implements DeadlineEntry {
   aborted = false;
   reason: unknown = undefined;
   /** Deadline bookkeeping (see DeadlineList). */
   at = 0;
-  pending = true;
+  prev: DeadlineEntry | undefined = undefined;
+  next: DeadlineEntry | undefined = undefined;
+  list: DeadlineList | undefined = undefined;
   #one: (() => void) | undefined;
   #more: (() => void)[] | undefined;
 
@@ -56,6 +58,6 @@ export class Cancel implements DeadlineEntry {
 
   /** The attempt has its answer (or gave up): the deadline no longer applies. */
   settle(): void {
-    this.pending = false;
+    this.list?.remove(this);
   }
 }

@@ -1,6 +1,6 @@
 /**
- * One HTTP request's attempts. A class rather than closures: the call path runs once per
- * request, and per-call closures cost more than the work they wrap (see client/cancel.ts).
+ * One HTTP request's attempts: an object made once per request; each attempt costs a Cancel (its
+ * deadline and abort signal in one, see client/cancel.ts), one promise and undici's callback.
  */
 import type { Clock } from '@switchyard/core';
 import { TimeoutError, neverAborted } from '@switchyard/resilience';
@@ -62,33 +62,33 @@ export class HttpAttempt implements Attempt<HttpResponse> {
 
   /**
    * One attempt. Its deadline runs until the response headers arrive (reading the body is
-   * bounded by undici's bodyTimeout); the caller's signal aborts it until then too.
+   * bounded by undici's bodyTimeout); the caller's signal aborts it until then too. undici's
+   * callback form, not its promise: one promise per attempt instead of two, and one hop fewer.
    */
-  async run(ep: Endpoint, signal: AbortSignal): Promise<HttpResponse> {
-    if (signal.aborted) throw signal.reason;
-    const { t, req } = this;
-    const cancel = new Cancel(this.deadlines.ms);
-    this.deadlines.add(cancel);
-    const listening = signal !== neverAborted;
-    const onCallerAbort = listening ? () => cancel.abort(signal.reason) : undefined;
-    if (onCallerAbort) signal.addEventListener('abort', onCallerAbort, { once: true });
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await t.dispatcher.request({ origin: t.scheme + ep.authority, path: req.path, method: this.method, headers: req.headers, body: req.body, signal: cancel });
-    } catch (err) {
-      // undici rejects with the reason given to `cancel.abort`, or with its own error first.
-      if (cancel.reason instanceof TimeoutError && err !== cancel.reason) throw new TimeoutError(this.deadlines.ms, { cause: err });
-      throw err;
-    } finally {
-      cancel.settle();
-      if (onCallerAbort) signal.removeEventListener('abort', onCallerAbort);
-    }
-    if (t.retryOn.has(res.statusCode)) {
-      // Free the connection before the retry (or the caller) moves on.
-      await res.body.dump();
-      throw new HttpStatusError(res.statusCode, ep.id, res.headers, parseRetryAfter(res.headers['retry-after'], t.clock.now()));
-    }
-    return { status: res.statusCode, headers: res.headers, body: res.body, instance: ep.instance };
+  run(ep: Endpoint, signal: AbortSignal): Promise<HttpResponse> {
+    if (signal.aborted) return Promise.reject(signal.reason as Error);
+    return new Promise<HttpResponse>((resolve, reject) => {
+      const { t, req, deadlines } = this;
+      const cancel = new Cancel(deadlines.ms);
+      deadlines.add(cancel);
+      const onCallerAbort = signal === neverAborted ? undefined : () => cancel.abort(signal.reason);
+      if (onCallerAbort) signal.addEventListener('abort', onCallerAbort, { once: true });
+      const opts = { origin: (ep.origin ??= t.scheme + ep.authority), path: req.path, method: this.method, headers: req.headers, body: req.body, signal: cancel };
+      t.dispatcher.request(opts, (err, res) => {
+        cancel.settle();
+        if (onCallerAbort) signal.removeEventListener('abort', onCallerAbort);
+        if (err) {
+          // undici fails with the reason given to `cancel.abort`, or with its own error first.
+          reject(cancel.reason instanceof TimeoutError && err !== cancel.reason ? new TimeoutError(deadlines.ms, { cause: err }) : err);
+        } else if (t.retryOn.has(res.statusCode)) {
+          // Free the connection before the retry (or the caller) moves on.
+          const error = new HttpStatusError(res.statusCode, ep.id, res.headers, parseRetryAfter(res.headers['retry-after'], t.clock.now()));
+          res.body.dump().then(() => reject(error), reject);
+        } else {
+          resolve({ status: res.statusCode, headers: res.headers, body: res.body, instance: ep.instance });
+        }
+      });
+    });
   }
 
   outcomeOf(res: HttpResponse): CallOutcome {

@@ -27,3 +27,12 @@ test('MemoryRegistry: a closed registry refuses calls with CLOSED', async () => 
   await registry.close();
   await assert.rejects(registry.get('svc'), { code: 'CLOSED', message: 'registry is closed' });
 });
+
+test('MemoryRegistry: firstIndex makes indexes start past another registry\'s', async () => {
+  const registry = new MemoryRegistry({ clock: new ManualClock(), firstIndex: 5_000 });
+  assert.equal((await registry.get('svc')).index, 0, 'an unknown service');
+  await registry.register({ id: 'a', service: 'svc', address: { host: 'h', port: 1 } }, { ttlMs: 1000 });
+  assert.equal((await registry.get('svc')).index, 5_001);
+  assert.throws(() => new MemoryRegistry({ firstIndex: -1 }), { code: 'INVALID_ARGUMENT', message: 'memoryRegistry.firstIndex: must be an integer >= 0, got -1' });
+  await registry.close();
+});

@@ -5,11 +5,17 @@
 import { ClosedError, systemClock, type Clock, type TimerHandle } from '@switchyard/core';
 import { InstanceNotFoundError, LeaseExpiredError } from '../errors.js';
 import { instanceFromSpec, type Health, type Instance, type InstanceSpec, type ServiceSnapshot } from '../instance.js';
-import { checkName, checkPositive } from '../validate.js';
+import { checkCount, checkName, checkPositive } from '../validate.js';
 import { notify, type Lease, type RegisterOptions, type Registry, type SetHealthOptions, type Watch, type WatchListener } from './registry.js';
 
 export interface MemoryRegistryOptions {
   clock?: Clock;
+  /**
+   * Indexes count up from here (default 0). A registry that takes over from another one (a
+   * server restarting with an empty registry) starts past the old one's indexes, so that
+   * watchers see them keep growing; the Switchyard server uses its start time in µs.
+   */
+  firstIndex?: number;
 }
 
 interface Entry {
@@ -35,6 +41,7 @@ export class MemoryRegistry implements Registry {
 
   constructor(options: MemoryRegistryOptions = {}) {
     this.#clock = options.clock ?? systemClock;
+    this.#index = checkCount('memoryRegistry.firstIndex', options.firstIndex ?? 0, 0);
   }
 
   async register(spec: InstanceSpec, options: RegisterOptions): Promise<Lease> {
@@ -66,6 +73,14 @@ export class MemoryRegistry implements Registry {
   async get(service: string): Promise<ServiceSnapshot> {
     this.#open();
     return this.#snapshot(checkName('service', service));
+  }
+
+  /** The services that have at least one instance now, sorted by name. */
+  async services(): Promise<string[]> {
+    this.#open();
+    const names: string[] = [];
+    for (const [name, svc] of this.#services) if (svc.entries.size > 0) names.push(name);
+    return names.sort();
   }
 
   async watch(service: string, listener: WatchListener): Promise<Watch> {

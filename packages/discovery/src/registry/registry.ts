@@ -1,6 +1,7 @@
 /**
- * The registry contract. Implementations: MemoryRegistry (one process) and EtcdRegistry (several
- * machines). Both pass the same contract tests (registry/contract.ts).
+ * The registry contract. Implementations: MemoryRegistry (one process), EtcdRegistry and
+ * RemoteRegistry (several machines, through etcd or a Switchyard server). All pass the same
+ * contract tests (testing/registry-contract.ts).
  *
  * - An instance is listed while its lease lives; a lease not renewed within its TTL expires and
  *   the instance disappears (this is liveness).

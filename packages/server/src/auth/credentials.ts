@@ -6,7 +6,8 @@ import type { Action } from '../context.js';
 /**
  * Who may do what. A credential is an access key id and secret (used for SigV4 on the SQS
  * endpoint, and as `Authorization: Bearer <id>:<secret>` on the JSON API) with permissions:
- * actions on resource-name patterns, where `*` matches any run of characters.
+ * actions on resource-name patterns, where `*` matches any run of characters. Queues, topics and
+ * streams take `send`, `receive` and `manage`; registry services `register` and `discover`.
  *
  *   { "credentials": [ { "accessKeyId": "ORDERS", "secretAccessKey": "…",
  *       "permissions": [ { "actions": ["send", "receive"], "resources": ["orders*"] } ] } ] }
@@ -22,7 +23,7 @@ export interface Credential {
   permissions: Permission[];
 }
 
-const actions = new Set<Action>(['send', 'receive', 'manage']);
+const actions = new Set<Action>(['send', 'receive', 'manage', 'register', 'discover']);
 
 export class Credentials {
   readonly #byId = new Map<string, Credential & { patterns: { actions: Set<Action>; regexes: RegExp[] }[] }>();
@@ -38,7 +39,7 @@ export class Credentials {
       if (!Array.isArray(c.permissions)) throw new InvalidArgumentError(`${at}.permissions`, 'must be a list');
       const patterns = c.permissions.map((p, j) => {
         if (!Array.isArray(p.actions) || p.actions.some((a) => !actions.has(a))) {
-          throw new InvalidArgumentError(`${at}.permissions[${j}].actions`, 'must list "send", "receive" or "manage"');
+          throw new InvalidArgumentError(`${at}.permissions[${j}].actions`, 'must list "send", "receive", "manage", "register" or "discover"');
         }
         if (!Array.isArray(p.resources) || p.resources.some((r) => typeof r !== 'string' || r.length === 0)) {
           throw new InvalidArgumentError(`${at}.permissions[${j}].resources`, 'must list name patterns');

@@ -3,6 +3,7 @@
  * `{ "error": { "code": "<STABLE_CODE>", "message": "…" } }`.
  */
 import { pushPaths, pushSchemas } from '../push/openapi.js';
+import { registryPaths, registrySchemas } from '../registry/openapi.js';
 import { testClockPaths } from '../test-clock/openapi.js';
 import { streamPaths, streamSchemas } from './stream-openapi.js';
 
@@ -15,7 +16,7 @@ const body = (schema: object) => ({ requestBody: { required: true, ...json(schem
 
 export const openApiDocument = {
   openapi: '3.1.0',
-  info: { title: 'Switchyard JSON API', version: '1', description: 'Durable queues, topics and streams over HTTP. Authenticate with `Authorization: Bearer <accessKeyId>:<secretAccessKey>` when the server has credentials.' },
+  info: { title: 'Switchyard JSON API', version: '1', description: 'Durable queues, topics and streams, and a service registry, over HTTP. Authenticate with `Authorization: Bearer <accessKeyId>:<secretAccessKey>` when the server has credentials.' },
   paths: {
     '/v1/queues': { get: op('List queues', ok({ type: 'object', properties: { queues: { type: 'array', items: ref('QueueInfo') } } }), { parameters: [{ name: 'prefix', in: 'query', schema: { type: 'string' } }] }) },
     '/v1/queues/{name}': {
@@ -50,6 +51,7 @@ export const openApiDocument = {
     '/metrics': { get: op('Prometheus metrics', { '200': { description: 'text/plain exposition format' } }) },
     ...streamPaths,
     ...pushPaths,
+    ...registryPaths,
     ...testClockPaths,
   },
   components: {
@@ -67,6 +69,7 @@ export const openApiDocument = {
       Subscription: { type: 'object', properties: { id: { type: 'string' }, topic: { type: 'string' }, queue: { type: 'string' }, filter: { type: ['object', 'null'] }, createdAt: { type: 'integer' } } },
       ...streamSchemas,
       ...pushSchemas,
+      ...registrySchemas,
     },
   },
 } as const;

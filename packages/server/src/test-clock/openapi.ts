@@ -15,9 +15,9 @@ export const testClockPaths = {
   },
   '/v1/_test/reset': {
     post: {
-      summary: 'Delete every topic, queue and stream, so a test case starts empty',
+      summary: 'Delete every topic, queue and stream and revoke every registry lease, so a test case starts empty',
       description: only,
-      responses: { '200': { description: 'How many were deleted', content: { 'application/json': { schema: { type: 'object', properties: { queues: { type: 'integer' }, topics: { type: 'integer' }, streams: { type: 'integer' } } } } } }, default: error },
+      responses: { '200': { description: 'How many were deleted', content: { 'application/json': { schema: { type: 'object', properties: { queues: { type: 'integer' }, topics: { type: 'integer' }, streams: { type: 'integer' }, leases: { type: 'integer' } } } } } }, default: error },
     },
   },
 } as const;

@@ -2,6 +2,7 @@ import { checkInt, settle, type ManualClock } from '@switchyard/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ServerContext } from '../context.js';
 import { HttpError, HttpErrorCode } from '../http-errors.js';
+import type { LeaseTable } from '../registry/lease-table.js';
 import { fenceHeader, type Fences } from './fences.js';
 
 /** An advance waits at most this long (real time) for the operations it must follow. */
@@ -16,9 +17,10 @@ const maxAdvanceMs = 30 * 24 * 3600_000;
  * - `GET /v1/_test/clock` → `{ now }`
  * - `POST /v1/_test/clock/advance { ms, fences? }` → `{ now }`: first waits until the server has
  *   begun every listed operation (see Fences), then fires due timers in order, like ManualClock.
- * - `POST /v1/_test/reset` → deletes every topic, queue and stream, so each test case starts empty.
+ * - `POST /v1/_test/reset` → deletes every topic, queue and stream and revokes every registry
+ *   lease, so each test case starts empty.
  */
-export function testClockRoutes(app: FastifyInstance, ctx: ServerContext, clock: ManualClock, fences: Fences): void {
+export function testClockRoutes(app: FastifyInstance, ctx: ServerContext, clock: ManualClock, fences: Fences, leases: LeaseTable): void {
   const markFence = async (request: FastifyRequest) => {
     const fence = request.headers[fenceHeader];
     if (typeof fence === 'string') fences.mark(fence);
@@ -63,7 +65,7 @@ export function testClockRoutes(app: FastifyInstance, ctx: ServerContext, clock:
     if (broker.features.streams.supported) {
       for (const s of await broker.listStreams()) streams += (await broker.deleteStream(s.name)) ? 1 : 0;
     }
-    return { queues: queues.length, topics: topics.length, streams };
+    return { queues: queues.length, topics: topics.length, streams, leases: await leases.revokeAll() };
   });
 }
 
