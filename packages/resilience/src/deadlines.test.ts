@@ -25,14 +25,14 @@ test('each deadline fires ms after it was added, in order, on one timer at a tim
   assert.equal(clock.pendingTimers, 0, 'nothing left, so not re-armed');
 });
 
-test('a cancelled deadline never fires, and cancelled ones are dropped', async () => {
+test('a cancelled deadline never fires, and leaves at once', async () => {
   const clock = new ManualClock(0);
   const q = new DeadlineQueue(clock, 50);
   const fired: number[] = [];
   const handles = Array.from({ length: 5000 }, (_, i) => q.add(() => fired.push(i)));
   handles.forEach((h, i) => i !== 4999 && h.cancel());
   q.add(() => fired.push(-1)).cancel();
-  assert.ok(q.size <= 2, `${q.size} entries kept`);
+  assert.equal(q.size, 1, 'only the one not cancelled is kept');
   await clock.advance(50);
   assert.deepEqual(fired, [4999]);
   handles[4999]!.cancel(); // after firing: harmless

@@ -2,6 +2,7 @@ export * from './errors.js';
 export { PolicyBase, neverAborted, type ExecuteContext, type Policy, type Task } from './policy.js';
 export * from './wrap.js';
 export * from './timeout.js';
+export { DeadlineList, type DeadlineEntry } from './deadline-list.js';
 export * from './backoff.js';
 export * from './retry.js';
 export * from './bulkhead.js';

@@ -10,7 +10,7 @@
  */
 import { systemClock, type Clock } from '@switchyard/core';
 import { RetryPolicy, TimeoutPolicy, exponentialBackoff, neverAborted, wrap, type Backoff, type ExecuteContext, type Policy, type RetryEvent } from '@switchyard/resilience';
-import { DeadlineList } from './deadlines.js';
+import { DeadlineList } from '@switchyard/resilience';
 import { Emitter } from '../listeners.js';
 import type { Endpoint } from '../balance/endpoint.js';
 import type { CallOutcome } from '../balance/outlier.js';

@@ -6,7 +6,7 @@
  * `abort(reason)`, and undici rejects with that reason.
  */
 import { TimeoutError } from '@switchyard/resilience';
-import type { DeadlineEntry, DeadlineList } from './deadlines.js';
+import type { DeadlineEntry, DeadlineList } from '@switchyard/resilience';
 
 export class Cancel implements DeadlineEntry {
   aborted = false;

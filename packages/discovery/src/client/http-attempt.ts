@@ -12,7 +12,7 @@ import { HttpStatusError } from '../errors.js';
 import type { Instance } from '../instance.js';
 import type { Attempt } from './call.js';
 import { Cancel } from './cancel.js';
-import type { DeadlineList } from './deadlines.js';
+import type { DeadlineList } from '@switchyard/resilience';
 import { parseRetryAfter } from './retry-after.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'OPTIONS';

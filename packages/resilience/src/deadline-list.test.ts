@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ManualClock } from '@switchyard/core';
-import { DeadlineList, type DeadlineEntry } from './deadlines.js';
+import { DeadlineList, type DeadlineEntry } from './deadline-list.js';
 
 function entry(name: string, fired: string[]): DeadlineEntry {
   return { at: 0, prev: undefined, next: undefined, list: undefined, expire: () => fired.push(name) };

@@ -1,14 +1,15 @@
 /**
- * Per-attempt deadlines without a timer (or an AbortController) per call. Deadlines of one
- * length fall due in the order they were added, so a FIFO behind one clock timer serves them
- * all (the trick Node uses for its own timer lists, and the resilience package's TimeoutPolicy
- * uses inside). The timer is unref'd: a deadline never holds a finished process open.
+ * Deadlines without a timer (or an AbortController) per call. Deadlines of one length fall due
+ * in the order they were added, so a FIFO behind one clock timer serves them all (the trick Node
+ * uses for its own timer lists). TimeoutPolicy (through DeadlineQueue) and discovery's HTTP and
+ * gRPC clients time their calls with it. The timer is unref'd: a deadline never holds a finished
+ * process open.
  *
  * The FIFO is an intrusive doubly linked list, and an entry that settles unlinks itself at once:
  * the list holds only attempts in flight. (An array that dropped settled entries only when they
  * reached its head, compacting now and then, kept a thousand or more finished attempts reachable,
  * so they survived young-generation collections: a quarter of the bytes surviving per call in
- * bench/discovery.ts's client. And one slow call at the head kept every later entry alive for up
+ * bench/discovery.ts's HTTP client. And one slow call at the head kept every later entry alive for up
  * to its whole deadline.)
  */
 import type { Clock } from '@switchyard/core';
