@@ -1,5 +1,6 @@
 import { after, describe, it } from 'node:test';
 import { runConformance } from '@switchyard/testkit';
+import { SettledClock } from '../../../tests/engines/settled-clock.js';
 import { natsSkipReason, startNats, type NatsServer } from '../../../tests/support/nats.js';
 import { openNatsEngine } from './index.js';
 
@@ -8,7 +9,16 @@ let server: NatsServer | undefined;
 let n = 0;
 
 if (await startNatsOnce()) {
-  runConformance({ name: 'nats jetstream', open: () => openNatsEngine({ servers: server?.url ?? '', prefix: `c${process.pid}x${n++}` }) });
+  runConformance({
+    name: 'nats jetstream',
+    // Streams keep time on the injected clock; queues ignore it (their time is the server's).
+    clock: () => new SettledClock(),
+    open: async ({ clock }) => {
+      const engine = await openNatsEngine({ servers: server?.url ?? '', prefix: `c${process.pid}x${n++}`, clock });
+      if (clock instanceof SettledClock) clock.engine = engine;
+      return engine;
+    },
+  });
 } else {
   void describe('switchyard conformance: nats jetstream', () => {
     void it('runs against a real nats-server', (t) => t.skip(natsSkipReason));

@@ -1,6 +1,7 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ClosedError, QueueNotFoundError, type QueueInfo } from '@switchyard/core';
+import type { Inbox } from './inbox.js';
 import type { LeaseTable } from './leases.js';
 import type { Metadata } from './metadata.js';
 import type { Names } from './names.js';
@@ -13,6 +14,8 @@ export interface Context {
   names: Names;
   meta: Metadata;
   leases: LeaseTable;
+  /** The shared reply subscription for confirmed acks and nacks. */
+  inbox: Inbox;
   /** Aborted by close(): long polls end empty, new calls are refused. */
   closing: AbortController;
   /** Per queue, stream sequences this engine nacked that the server still counts as pending acks. */
@@ -35,7 +38,12 @@ export function ackWaitMs(info: QueueInfo): number {
   return Math.max(1_000, info.visibilityTimeoutMs);
 }
 
-/** Sends a verb on an ack subject and waits for the server to confirm it (a request, so it is not fire and forget). */
+/**
+ * Sends a verb on an ack subject and waits for the server's answer (JetStream's "double ack"):
+ * the consumer has applied it, so an ack that resolved is not lost with the connection and the
+ * message is not delivered again (nats-server 2.9 writes consumer state to disk lazily, so a
+ * server crash can still undo it).
+ */
 export async function settleOnServer(ctx: Context, reply: string, verb: string): Promise<void> {
-  await ctx.nc.request(reply, verb, { timeout: 10_000 });
+  await ctx.inbox.request(reply, verb);
 }

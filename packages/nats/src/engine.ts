@@ -5,11 +5,13 @@ import type { AdminEngine, Engine, QueueEngine, TopicEngine } from '@switchyard/
 import { NatsAdmin } from './admin.js';
 import type { Context } from './context.js';
 import { natsFeatures } from './features.js';
+import { Inbox } from './inbox.js';
 import { LeaseTable } from './leases.js';
 import { Metadata } from './metadata.js';
 import { Names } from './names.js';
 import { resolveNatsOptions, type NatsEngineOptions } from './options.js';
 import { NatsQueues } from './queues.js';
+import { NatsStreams } from './streams/stream-engine.js';
 import { NatsTopics } from './topics.js';
 
 /**
@@ -23,11 +25,13 @@ export class NatsEngine implements Engine {
   readonly queues: QueueEngine;
   readonly topics: TopicEngine;
   readonly admin: AdminEngine;
+  readonly streams: NatsStreams;
   readonly #ctx: Context;
   #closed: Promise<void> | undefined;
 
-  private constructor(ctx: Context) {
+  private constructor(ctx: Context, streams: NatsStreams) {
     this.#ctx = ctx;
+    this.streams = streams;
     this.queues = new NatsQueues(ctx);
     this.topics = new NatsTopics(ctx);
     this.admin = new NatsAdmin(ctx);
@@ -35,7 +39,9 @@ export class NatsEngine implements Engine {
 
   static async open(options: NatsEngineOptions = {}): Promise<NatsEngine> {
     const o = resolveNatsOptions(options);
-    const nc = await connect({ servers: o.servers, name: o.name, maxReconnectAttempts: -1, reconnectTimeWait: 250, pingInterval: 5_000 });
+    // noAsyncTraces: without it every request (each publish and each ack) builds two Error objects
+    // up front for their stack traces, a fifth of the engine's CPU per message.
+    const nc = await connect({ servers: o.servers, name: o.name, maxReconnectAttempts: -1, reconnectTimeWait: 250, pingInterval: 5_000, noAsyncTraces: true });
     try {
       const names = new Names(o.prefix);
       const js = jetstream(nc);
@@ -48,10 +54,12 @@ export class NatsEngine implements Engine {
         names,
         meta: new Metadata(kv),
         leases: new LeaseTable((reply, verb) => nc.publish(reply, verb)),
+        inbox: new Inbox(nc),
         closing: new AbortController(),
         released: new Map(),
       };
-      return new NatsEngine(ctx);
+      const streams = new NatsStreams({ nc, js, jsm, prefix: o.prefix, clock: o.clock, sweepIntervalMs: o.streamSweepIntervalMs, closing: ctx.closing.signal });
+      return new NatsEngine(ctx, streams);
     } catch (err) {
       await nc.close();
       throw err;
@@ -63,8 +71,14 @@ export class NatsEngine implements Engine {
     return (this.#closed ??= (async () => {
       this.#ctx.closing.abort();
       this.#ctx.leases.clear();
+      await this.streams.close();
       await this.#ctx.nc.drain().catch(() => this.#ctx.nc.close());
     })());
+  }
+
+  /** Resolves once work the clock set off (a retention sweep) is done; see tests/engines/settled-clock.ts. */
+  settled(): Promise<void> {
+    return this.streams.settled();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -3,6 +3,9 @@ import { supported, unsupported, type Features } from '@switchyard/core';
 export const delaysUnsupported =
   'NATS 2.9 JetStream cannot hold a published message back until a time (message scheduling arrived in 2.12); a nack with a delay works (a delayed -NAK)';
 
+export const streamTransactionsUnsupported =
+  'JetStream 2.9 has no transaction spanning several streams or KV keys, so outputs (records for other streams, copies for queues) cannot be stored in the same step as the offsets; offsets and keyed state of a partition do commit atomically (one KV value)';
+
 /** What JetStream 2.9 can and cannot do for the contract, each with the reason the suite prints. */
 export const natsFeatures: Features = {
   fifo: unsupported(
@@ -16,7 +19,9 @@ export const natsFeatures: Features = {
   ),
   topics: supported,
   retention: unsupported('expiry is enforced (the stream max_age is the retention period) but JetStream does not count expired messages'),
-  streams: unsupported('not built yet: the stream contract needs consumer groups with partition assignment and atomic offset commits'),
+  streams: supported,
   deadLetterCounts: supported,
   injectedClock: unsupported('AckWait, pull expiry and message timestamps run on the NATS server clock'),
+  streamClock: supported,
+  streamTransactions: unsupported(streamTransactionsUnsupported),
 };

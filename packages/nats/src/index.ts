@@ -4,6 +4,7 @@ import type { NatsEngineOptions } from './options.js';
 
 export { NatsEngine } from './engine.js';
 export { natsFeatures } from './features.js';
+export type { NatsStreams } from './streams/stream-engine.js';
 export type { NatsEngineOptions } from './options.js';
 
 /** Connects to NATS JetStream and returns the engine. */
@@ -17,7 +18,8 @@ export function openNatsEngine(options: NatsEngineOptions = {}): Promise<NatsEng
 export async function openNatsBroker(options: NatsEngineOptions & Omit<BrokerOptions, 'clock'> = {}): Promise<Broker> {
   const { maxMessageBytes, maxBatch, ...engineOptions } = options;
   const engine = await openNatsEngine(engineOptions);
-  const limits: BrokerOptions = {};
+  // The broker stamps and schedules with the clock the streams keep time on.
+  const limits: BrokerOptions = options.clock ? { clock: options.clock } : {};
   if (maxMessageBytes !== undefined) limits.maxMessageBytes = maxMessageBytes;
   if (maxBatch !== undefined) limits.maxBatch = maxBatch;
   try {

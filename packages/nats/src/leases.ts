@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { InvalidReceiptError, ReceiptExpiredError, type EncodedBody, type Message } from '@switchyard/core';
+import { InvalidReceiptError, ReceiptExpiredError, randomBytesFromPool, type EncodedBody, type Message } from '@switchyard/core';
 
 /**
  * Receipts and the leases behind them. JetStream accepts an ack, nak or working for a stream
@@ -63,7 +62,7 @@ export class LeaseTable {
 
   issue(lease: Omit<Lease, 'forgetAt' | 'state' | 'serverReset'>, ackWaitMs: number): { receipt: string; lease: Lease } {
     this.#prune();
-    const token = randomBytes(8).toString('hex');
+    const token = randomBytesFromPool(8).toString('hex');
     const now = Date.now();
     const full: Lease = { ...lease, state: 'active', serverReset: now, forgetAt: lease.deadline + rememberMs };
     this.#leases.set(token, full);

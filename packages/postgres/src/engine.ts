@@ -33,6 +33,8 @@ import * as settle from './settle.js';
 import * as topics from './topics.js';
 import { Waiters } from '@switchyard/core';
 
+const streamsReason = 'the stream contract is not implemented on PostgreSQL yet; use @switchyard/sqlite for streams';
+
 const features: Features = {
   fifo: supported,
   delays: supported,
@@ -41,9 +43,11 @@ const features: Features = {
   peek: supported,
   topics: supported,
   retention: supported,
-  streams: unsupported('the stream contract is not implemented on PostgreSQL yet; use @switchyard/sqlite for streams'),
+  streams: unsupported(streamsReason),
   deadLetterCounts: supported,
   injectedClock: supported,
+  streamClock: unsupported(streamsReason),
+  streamTransactions: unsupported(streamsReason),
 };
 
 /** Messages moved per transaction by redrive. */

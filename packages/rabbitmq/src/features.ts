@@ -1,5 +1,7 @@
 import { supported, unsupported, type Features } from '@switchyard/core';
 
+const streamsReason = 'not built yet: RabbitMQ streams need the stream protocol for offsets and consumer groups with partition assignment';
+
 /** What RabbitMQ 3.10 can and cannot do for the contract, each with the reason the suite prints. */
 export const rabbitFeatures: Features = {
   fifo: unsupported(
@@ -13,7 +15,9 @@ export const rabbitFeatures: Features = {
   peek: unsupported('AMQP 0-9-1 can only read a message by delivering it, which leases it and counts a delivery'),
   topics: supported,
   retention: unsupported('message-ttl drops (or dead-letters) old messages, but RabbitMQ does not count expired messages'),
-  streams: unsupported('not built yet: RabbitMQ streams need the stream protocol for offsets and consumer groups with partition assignment'),
+  streams: unsupported(streamsReason),
   injectedClock: unsupported('leases, delays and expiry run on the broker clock and real-time timers'),
   deadLetterCounts: unsupported('RabbitMQ does not count the messages a queue dead-letters, and the broker moves most of them itself'),
+  streamClock: unsupported(streamsReason),
+  streamTransactions: unsupported(streamsReason),
 };

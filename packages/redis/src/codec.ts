@@ -1,6 +1,6 @@
 import { contentDedupId, type Delivery, type EncodedBody, type EnqueueEntry, type Message, type QueueInfo } from '@switchyard/core';
 
-/** Fields per entry in the insert script's arguments (see lua/queue-scripts.ts). */
+/** Fields per entry in the insert script's arguments (see lua/insert.ts). */
 export const entryFields = 11;
 
 /** One entry as script arguments. `fifo`: a target is a FIFO queue, so send the content hash. */
@@ -66,6 +66,6 @@ export function toQueueInfo(h: Record<string, string>): QueueInfo {
   };
 }
 
-function asBuffer(data: Uint8Array): Buffer {
+export function asBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }

@@ -6,8 +6,9 @@ import type { Waiters } from '@switchyard/core';
 
 /**
  * The command connection and the wake-up subscriber. Scripts PUBLISH `origin:queue` on the
- * broker's channel after every change that can make a message deliverable; the subscriber turns
- * other engines' messages into local wake-ups (this engine's own are woken directly). ioredis
+ * broker's channel after every change that can make a message deliverable, and
+ * `origin:stream:<name>` after every append to a stream; the subscriber turns other engines'
+ * messages into local wake-ups (this engine's own are woken directly). ioredis
  * reconnects both after a server restart and resubscribes; the engine then wakes every waiter,
  * since messages published while it was away are lost.
  */

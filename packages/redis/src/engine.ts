@@ -6,7 +6,6 @@ import {
   ClosedError,
   sleep,
   supported,
-  unsupported,
   type AdminEngine,
   type Clock,
   type Delivery,
@@ -19,6 +18,7 @@ import {
   type QueueEngine,
   type RedriveOptions,
   type RedriveResult,
+  type TimerHandle,
   type TopicEngine,
 } from '@switchyard/core';
 import { adminEngine } from './admin.js';
@@ -28,6 +28,7 @@ import { Connection } from './connection.js';
 import { resolveRedisOptions, type RedisEngineOptions, type ResolvedRedisOptions } from './options.js';
 import * as q from './queues.js';
 import { parseReceipt, type Receipt } from './receipt.js';
+import { createStreamEngine, type RedisStreams } from './streams/stream-engine.js';
 import { Waiters } from '@switchyard/core';
 
 const features: Features = {
@@ -38,19 +39,25 @@ const features: Features = {
   peek: supported,
   topics: supported,
   retention: supported,
-  streams: unsupported('the stream contract is not implemented on Redis yet; use @switchyard/sqlite for streams'),
+  streams: supported,
   deadLetterCounts: supported,
   injectedClock: supported,
+  streamClock: supported,
+  streamTransactions: supported,
 };
 
 /** Messages moved per script by redrive. */
 const redriveChunk = 100;
+/** Records removed per partition by one pass of the retention sweep. */
+const sweepChunk = 10_000;
 
 /**
- * Queues and topics in Redis: sorted sets by visibility time, one Lua script per state change,
+ * Queues, topics and streams in Redis: queues are sorted sets by visibility time, stream
+ * partitions are Redis Streams with an entry id per offset; one Lua script per state change,
  * the clock's time passed into every script (the server's clock is never read). Waiting
- * consumers are woken by pub/sub, never by polling. Durability is the server's: a resolved send
- * survives a server crash only with `appendonly yes` and `appendfsync always`.
+ * consumers and readers are woken by pub/sub, never by polling. Durability is the server's: a
+ * resolved send or append survives a server crash only with `appendonly yes` and
+ * `appendfsync always`.
  */
 export class RedisEngine implements Engine {
   readonly name = 'redis';
@@ -59,11 +66,13 @@ export class RedisEngine implements Engine {
   readonly queues: QueueEngine;
   readonly topics: TopicEngine;
   readonly admin: AdminEngine;
+  readonly streams: RedisStreams;
   readonly #conn: Connection;
   readonly #clock: Clock;
   readonly #waiters: Waiters;
   readonly #aborts = new AbortController();
   #closed = false;
+  #sweepTimer: TimerHandle | undefined;
   /**
    * Sends and acks coalesce per queue: while two scripts for a queue are running, later calls
    * wait and then go as one script (see coalescer.ts); with `appendfsync always` they share one
@@ -98,16 +107,38 @@ export class RedisEngine implements Engine {
     this.queues = this.#queueEngine();
     this.topics = { publish: (topic, entries) => this.#run(() => q.publish(this.#conn, topic, entries)) };
     this.admin = adminEngine(this.#conn, this.options.prefix, () => this.#clock.now(), (fn) => this.#run(fn));
+    this.streams = createStreamEngine({
+      conn: this.#conn,
+      clock: this.#clock,
+      waiters: this.#waiters,
+      run: (fn) => this.#run(fn),
+      isClosed: () => this.#closed,
+      closing: this.#aborts.signal,
+    });
   }
 
   async open(): Promise<this> {
     await this.#conn.open();
+    this.#scheduleSweep();
     return this;
+  }
+
+  /** Stream retention on the engine's clock; a failed pass (say, the server is away) is retried at the next. */
+  #scheduleSweep(): void {
+    if (this.#closed) return;
+    this.#sweepTimer = this.#clock.setTimer(() => {
+      void this.streams
+        .sweep(sweepChunk)
+        .catch(() => undefined)
+        .finally(() => this.#scheduleSweep());
+    }, this.options.sweepIntervalMs);
+    this.#sweepTimer.unref?.();
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#sweepTimer?.cancel();
     this.#aborts.abort(new ClosedError());
     this.#waiters.notifyAll();
     // Calls accepted before close (running, or waiting in a coalescer) finish first; QUIT is

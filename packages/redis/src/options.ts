@@ -1,4 +1,4 @@
-import { InvalidArgumentError, systemClock, type Clock } from '@switchyard/core';
+import { checkInt, InvalidArgumentError, systemClock, type Clock } from '@switchyard/core';
 
 export interface RedisEngineOptions {
   /** `redis://host:port/db`. */
@@ -10,12 +10,19 @@ export interface RedisEngineOptions {
    */
   prefix?: string;
   clock?: Clock;
+  /**
+   * How often this engine applies stream retention on its own (engine clock), removing at most
+   * 10,000 records per partition each time; `trim()` applies it at once. Every engine sharing a
+   * prefix sweeps, harmlessly. Default 30 s; 10 ms to 1 h.
+   */
+  sweepIntervalMs?: number;
 }
 
 export interface ResolvedRedisOptions {
   url: string;
   prefix: string;
   clock: Clock;
+  sweepIntervalMs: number;
 }
 
 const prefixShape = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -28,5 +35,6 @@ export function resolveRedisOptions(options: RedisEngineOptions): ResolvedRedisO
     url: options.url,
     prefix,
     clock: options.clock ?? systemClock,
+    sweepIntervalMs: checkInt('sweepIntervalMs', options.sweepIntervalMs ?? 30_000, { min: 10, max: 3_600_000 }),
   };
 }

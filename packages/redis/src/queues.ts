@@ -26,8 +26,8 @@ export interface LeaseOutcome {
   nextVisibleAt: number;
 }
 
-/** Stores entries, each in its list of queues, in one script. Returns per entry [stored, id, duplicate]. */
-function insertArgs(entries: readonly EnqueueEntry[], targets: readonly (readonly string[])[]): (string | number | Buffer)[] {
+/** An insert block (lua/insert.ts): the entries, each stored in its list of queues. */
+export function insertArgs(entries: readonly EnqueueEntry[], targets: readonly (readonly string[])[]): (string | number | Buffer)[] {
   const args: (string | number | Buffer)[] = [entries.length];
   entries.forEach((e, i) => args.push(...entryArgs(e, (targets[i] as readonly string[]).some(isFifoName))));
   for (const list of targets) args.push(list.length, ...list);
@@ -51,6 +51,26 @@ function matcherFor(filter: unknown): HeaderMatcher {
   return m;
 }
 
+/** Where a topic's entries go, matched against subscriptions read at `version`. */
+export interface Fanout {
+  exists: boolean;
+  /** The subscription version the targets were matched at (one counter for every topic). */
+  version: string;
+  /** Per entry, the queues whose subscription filters match it. */
+  targets: string[][];
+}
+
+/** Reads a topic's subscriptions and matches each entry's headers with the core filter policies. */
+export async function fanout(conn: Connection, topic: string, entries: readonly EnqueueEntry[]): Promise<Fanout> {
+  const [exists, version, flat] = (await conn.scripts.run('syReadSubscriptions', topic)) as [number, string, string[]];
+  const subs: { queue: string; matches: HeaderMatcher }[] = [];
+  for (let i = 1; i < flat.length; i += 2) {
+    const s = parseSubscription(topic, flat[i] as string);
+    subs.push({ queue: s.queue, matches: matcherFor(s.filter) });
+  }
+  return { exists: exists === 1, version, targets: entries.map((e) => subs.filter((s) => s.matches(e.headers)).map((s) => s.queue)) };
+}
+
 /**
  * Publishes: reads the subscriptions with their version, matches filters here (the core filter
  * policies), then stores every copy in one script that first checks the version is unchanged —
@@ -59,14 +79,8 @@ function matcherFor(filter: unknown): HeaderMatcher {
  */
 export async function publish(conn: Connection, topic: string, entries: readonly EnqueueEntry[]): Promise<PublishResult[]> {
   for (;;) {
-    const [exists, version, flat] = (await conn.scripts.run('syReadSubscriptions', topic)) as [number, string, string[]];
-    if (exists === 0) throw new TopicNotFoundError(topic);
-    const subs: { queue: string; matches: HeaderMatcher }[] = [];
-    for (let i = 1; i < flat.length; i += 2) {
-      const s = parseSubscription(topic, flat[i] as string);
-      subs.push({ queue: s.queue, matches: matcherFor(s.filter) });
-    }
-    const targets = entries.map((e) => subs.filter((s) => s.matches(e.headers)).map((s) => s.queue));
+    const { exists, version, targets } = await fanout(conn, topic, entries);
+    if (!exists) throw new TopicNotFoundError(topic);
     const out = await conn.scripts.run('syPublish', ...insertArgs(entries, targets), version);
     if (out === -1) continue;
     return (out as [number][]).map(([stored], i) => ({ id: (entries[i] as EnqueueEntry).id, deliveredTo: stored }));

@@ -2,19 +2,35 @@ import {
   InvalidArgumentError,
   InvalidReceiptError,
   NoDeadLetterQueueError,
+  NotPartitionOwnerError,
+  OffsetOutOfRangeError,
+  PartitionOutOfRangeError,
   QueueAlreadyExistsError,
   QueueInUseError,
   QueueNotFoundError,
   ReceiptExpiredError,
+  StreamAlreadyExistsError,
+  StreamNotFoundError,
   TopicNotFoundError,
+  UnknownMemberError,
 } from '@switchyard/core';
 import type { Redis } from 'ioredis';
 import * as admin from './lua/admin-scripts.js';
+import { assignorFunctions } from './lua/assignor.js';
+import { commitLua } from './lua/commit-script.js';
+import { groupPrelude } from './lua/group-prelude.js';
+import * as group from './lua/group-scripts.js';
+import { insertFunctions } from './lua/insert.js';
 import { prelude } from './lua/prelude.js';
 import * as queue from './lua/queue-scripts.js';
+import { streamPrelude } from './lua/stream-prelude.js';
+import * as stream from './lua/stream-scripts.js';
 
 /** Publishing is storing, after checking that the subscriptions read are still current. */
 const publishLua = `if (redis.call('GET', P .. ':subver') or '0') ~= ARGV[#ARGV] then return -1 end\n${queue.insertLua}`;
+
+/** Stream and group scripts share the stream, assignor and group helpers (after the prelude). */
+const streamLua = (body: string) => streamPrelude + assignorFunctions + groupPrelude + body;
 
 const sources = {
   syInsert: queue.insertLua,
@@ -35,6 +51,20 @@ const sources = {
   syUnsubscribe: admin.unsubscribeLua,
   syDeleteTopic: admin.deleteTopicLua,
   syReadSubscriptions: admin.readSubscriptionsLua,
+  syStreamCreate: streamLua(stream.createStreamLua),
+  syStreamDelete: streamLua(stream.deleteStreamLua),
+  syStreamAppend: streamLua(stream.appendLua),
+  syStreamRead: streamLua(stream.readLua),
+  syStreamOffsets: streamLua(stream.offsetsLua),
+  syStreamAtTime: streamLua(stream.offsetForTimestampLua),
+  syStreamTrim: streamLua(stream.trimLua),
+  syGroupJoin: streamLua(group.joinGroupLua),
+  syGroupHeartbeat: streamLua(group.heartbeatLua),
+  syGroupLeave: streamLua(group.leaveGroupLua),
+  syGroupDescribe: streamLua(group.describeGroupLua),
+  syGroupCommitted: streamLua(group.committedLua),
+  syGroupState: streamLua(group.loadStateLua),
+  syGroupCommit: insertFunctions + streamLua(commitLua),
 } as const;
 
 export type ScriptName = keyof typeof sources;
@@ -106,7 +136,41 @@ export function toTypedError(err: unknown): unknown {
     }
     case 'DLQ_SELF':
       return new InvalidArgumentError('deadLetter.queue', 'a queue cannot be its own dead-letter queue');
+    case 'STREAM_NOT_FOUND':
+      return new StreamNotFoundError(detail);
+    case 'STREAM_ALREADY_EXISTS':
+      return new StreamAlreadyExistsError(detail, 'with other settings');
+    case 'PARTITION_OUT_OF_RANGE': {
+      const [stream = '', partition = '', partitions = ''] = fields(detail, 3);
+      return new PartitionOutOfRangeError(stream, Number(partition), Number(partitions));
+    }
+    case 'OFFSET_OUT_OF_RANGE': {
+      const [stream = '', partition = '', offset = '', start = '', end = ''] = fields(detail, 5);
+      return new OffsetOutOfRangeError(stream, Number(partition), Number(offset), Number(start), Number(end));
+    }
+    case 'NOT_PARTITION_OWNER': {
+      const [stream = '', group = '', partition = '', member = ''] = fields(detail, 4);
+      return new NotPartitionOwnerError(stream, group, member, Number(partition));
+    }
+    case 'UNKNOWN_MEMBER': {
+      const [stream = '', group = '', member = ''] = fields(detail, 3);
+      return new UnknownMemberError(stream, group, member);
+    }
+    case 'GROUP_STRATEGY': {
+      const [group = '', strategy = ''] = fields(detail, 2);
+      return new InvalidArgumentError('strategy', `group ${JSON.stringify(group)} uses ${strategy} while it has members`);
+    }
+    case 'GENERATION': {
+      const [group = '', generation = ''] = fields(detail, 2);
+      return new InvalidArgumentError('generation', `group ${JSON.stringify(group)} is at generation ${generation}`);
+    }
     default:
       return err;
   }
+}
+
+/** Splits a `a|b|…` detail into n fields; the last takes the rest (member ids may hold `|`). */
+function fields(detail: string, n: number): string[] {
+  const parts = detail.split('|');
+  return [...parts.slice(0, n - 1), parts.slice(n - 1).join('|')];
 }

@@ -11,6 +11,9 @@ import { RemoteStreams } from './remote-streams.js';
 import { ServerClock } from './server-clock.js';
 
 function remoteFeatures(drivesServerClock: boolean): Features {
+  const clock = drivesServerClock
+    ? supported
+    : unsupported('the server reads its own clock; tests drive it with a ServerClock against `switchyard server --test-clock`');
   return {
     fifo: supported,
     delays: supported,
@@ -21,9 +24,9 @@ function remoteFeatures(drivesServerClock: boolean): Features {
     retention: supported,
     streams: supported,
     deadLetterCounts: supported,
-    injectedClock: drivesServerClock
-      ? supported
-      : unsupported('the server reads its own clock; tests drive it with a ServerClock against `switchyard server --test-clock`'),
+    injectedClock: clock,
+    streamClock: clock,
+    streamTransactions: supported,
   };
 }
 

@@ -43,6 +43,8 @@ const features: Features = {
   streams: supported,
   deadLetterCounts: supported,
   injectedClock: supported,
+  streamClock: supported,
+  streamTransactions: supported,
 };
 
 /** Messages moved per transaction by redrive. */

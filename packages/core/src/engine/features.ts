@@ -26,6 +26,18 @@ export const Feature = {
   injectedClock: 'injectedClock',
   /** stats() counts messages dead-lettered from a queue (`deadLettered`), ever. */
   deadLetterCounts: 'deadLetterCounts',
+  /**
+   * Streams read time from the injected clock — appendedAt, retention by age, member session
+   * expiry and long-poll deadlines — so tests can drive them. (An engine whose queues run on a
+   * server's clock may still keep stream time itself.)
+   */
+  streamClock: 'streamClock',
+  /**
+   * A stream commit may carry outputs — appends to streams and publishes to topics — stored in
+   * the same atomic step as its offsets and state. Without it, commit() with outputs throws
+   * UnsupportedError (offsets and state alone still commit).
+   */
+  streamTransactions: 'streamTransactions',
 } as const;
 export type Feature = (typeof Feature)[keyof typeof Feature];
 

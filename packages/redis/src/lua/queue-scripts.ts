@@ -2,83 +2,15 @@
  * The queue's state changes, one Lua script each (prelude.ts holds the helpers and key layout).
  * Every script validates before it writes: Redis does not roll back a script that fails halfway.
  */
+import { insertFunctions } from './insert.js';
 
 /**
- * Stores entries in queues. ARGV[4] = entry count E, ARGV[5] = fields per entry (10), then E
- * entries (id, type, kind, body, headers, hasKey, key, dedupId, contentHash, ts, delay), then
- * for each entry a count and that many queue names. Returns, per entry, how many queues stored
- * it, and (for the first queue) the id it is stored under and 1 if it was a duplicate.
+ * Stores entries in queues: an insert block (see insert.ts) at ARGV[4]. Returns, per entry, how
+ * many queues stored it, and (for the first queue) the id it is stored under and 1 if it was a
+ * duplicate.
  */
-export const insertLua = `
-local E = tonumber(ARGV[4])
-local F = 11
-local base = 5
-local targets = {}
-local pos = base + E * F
-local queues = {}
-for i = 1, E do
-  local n = tonumber(ARGV[pos]); pos = pos + 1
-  local list = {}
-  for j = 1, n do
-    local name = ARGV[pos]; pos = pos + 1
-    if not queues[name] then queues[name] = requireq(name) end
-    list[j] = name
-  end
-  targets[i] = list
-end
--- Refusals first: nothing is stored unless every entry can be.
-for i = 1, E do
-  local o = base + (i - 1) * F
-  for _, name in ipairs(targets[i]) do
-    if queues[name].fifo == '1' then
-      if ARGV[o + 5] ~= '1' then fail('FIFO_KEY', name) end
-      if ARGV[o + 10] ~= '' then fail('FIFO_DELAY', name) end
-    end
-  end
-end
-local out = {}
-local woken = {}
-for i = 1, E do
-  local o = base + (i - 1) * F
-  local stored, firstId, firstDup = 0, ARGV[o], 0
-  for j, name in ipairs(targets[i]) do
-    local q = queues[name]
-    local fifo = q.fifo == '1'
-    local dedup = ARGV[o + 7]
-    if fifo and dedup == '' then dedup = ARGV[o + 8] end
-    local dup = nil
-    if fifo then
-      local ddx = qkey(name) .. ':ddx'
-      local seen = redis.call('ZSCORE', ddx, dedup)
-      if seen and tonumber(seen) > NOW then dup = redis.call('HGET', qkey(name) .. ':dd', dedup) end
-      for _, old in ipairs(redis.call('ZRANGEBYSCORE', ddx, '-inf', NOW, 'LIMIT', 0, 10)) do
-        redis.call('ZREM', ddx, old); redis.call('HDEL', qkey(name) .. ':dd', old)
-      end
-    end
-    if dup then
-      if j == 1 then firstId = dup; firstDup = 1 end
-    else
-      if fifo then
-        redis.call('ZADD', qkey(name) .. ':ddx', NOW + tonumber(q.dedupWindowMs), dedup)
-        redis.call('HSET', qkey(name) .. ':dd', dedup, ARGV[o])
-      end
-      local seq = string.format('%016d', redis.call('INCR', P .. ':seq'))
-      local delay = tonumber(q.delayMs)
-      if ARGV[o + 10] ~= '' then delay = tonumber(ARGV[o + 10]) end
-      local group = nil
-      if fifo then group = ARGV[o + 6] end
-      redis.call('HSET', mkey(seq), 'q', name, 'id', ARGV[o], 'type', ARGV[o + 1], 'kind', ARGV[o + 2], 'body', ARGV[o + 3],
-        'headers', ARGV[o + 4], 'hasKey', ARGV[o + 5], 'key', ARGV[o + 6], 'dedup', (fifo and dedup) or ARGV[o + 7], 'ts', ARGV[o + 9],
-        'enq', NOW, 'avail', NOW + delay, 'lease', '', 'rcv', 0, 'fg', (fifo and '1') or '0', 'grp', group or '', 'src', '', 'err', '')
-      link(name, q, seq, NOW + delay, group)
-      stored = stored + 1
-      woken[name] = true
-    end
-  end
-  out[i] = {stored, firstId, firstDup}
-end
-for name in pairs(woken) do wake(name) end
-return out
+export const insertLua = `${insertFunctions}
+return applyInsert((planInsert(ARGV, 4)))
 `;
 
 /**

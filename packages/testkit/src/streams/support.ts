@@ -3,8 +3,10 @@ import { uniqueName } from '../harness.js';
 
 /** Every stream case needs the capability; engines without it skip with their reason. */
 export const needsStreams = ['streams'] as const;
-/** Cases that drive time (expiry, retention by age, long-poll timeouts) also need the injected clock. */
-export const needsStreamsAndClock = ['streams', 'injectedClock'] as const;
+/** Cases that drive time (expiry, retention by age, long-poll timeouts) also need streams on the injected clock. */
+export const needsStreamsAndClock = ['streams', 'streamClock'] as const;
+/** Cases whose commits carry outputs (appends, publishes) stored atomically with the offsets. */
+export const needsStreamOutputs = ['streams', 'topics', 'streamTransactions'] as const;
 
 /** Creates a stream with a unique name. */
 export function newStream(broker: Broker, options: StreamOptions = {}, stem = 's'): Promise<Stream> {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import { ErrorCode, type StreamEngine } from '@switchyard/core';
 import { caseRunner, expectCode, expectStats, uniqueName, type ConformanceTarget } from '../harness.js';
-import { bodies, needsStreams, newStream, readAll } from './support.js';
+import { bodies, needsStreamOutputs, needsStreams, newStream, readAll } from './support.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array | undefined) => (b === undefined ? undefined : new TextDecoder().decode(b));
@@ -36,7 +36,7 @@ export function streamTransactionCases(target: ConformanceTarget): void {
       await c.close();
     });
 
-    test('outputs to a stream and to a topic are written in the same step', { needs: ['streams', 'topics'] }, async ({ broker, queue }) => {
+    test('outputs to a stream and to a topic are written in the same step', { needs: needsStreamOutputs }, async ({ broker, queue }) => {
       const input = await newStream(broker);
       const output = await newStream(broker, {}, 'out');
       const topic = await broker.createTopic(uniqueName('alerts'));
@@ -54,7 +54,7 @@ export function streamTransactionCases(target: ConformanceTarget): void {
       await c.close();
     });
 
-    test('a refused step stores no offsets, no state and no outputs', { needs: ['streams', 'topics'] }, async ({ broker, engine, queue }) => {
+    test('a refused step stores no offsets, no state and no outputs', { needs: needsStreamOutputs }, async ({ broker, engine, queue }) => {
       const input = await newStream(broker, { partitions: 2 });
       const output = await newStream(broker, {}, 'out');
       const topic = await broker.createTopic(uniqueName('alerts'));
