@@ -1,7 +1,7 @@
 /**
  * Deadlines without a timer (or an AbortController) per call. Deadlines of one length fall due
  * in the order they were added, so a FIFO behind one clock timer serves them all (the trick Node
- * uses for its own timer lists). TimeoutPolicy (through DeadlineQueue) and discovery's HTTP and
+ * uses for its own timer lists). TimeoutPolicy (whose call contexts are the entries) and discovery's HTTP and
  * gRPC clients time their calls with it. The timer is unref'd: a deadline never holds a finished
  * process open.
  *

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, systemClock, type Clock } from '@switchyard/core';
-import { DeadlineQueue } from './deadlines.js';
+import { DeadlineList, type DeadlineEntry } from './deadline-list.js';
 import { TimeoutError } from './errors.js';
 import { PolicyBase, neverAborted, onAbort, runIn, type ExecuteContext, type Task } from './policy.js';
 import { checkPositive } from './validate.js';
@@ -32,7 +32,7 @@ export interface TimeoutOptions {
 export class TimeoutPolicy extends PolicyBase {
   readonly ms: number;
   readonly strategy: TimeoutStrategy;
-  readonly #deadlines: DeadlineQueue;
+  readonly #deadlines: DeadlineList;
 
   constructor(options: TimeoutOptions) {
     super();
@@ -41,7 +41,7 @@ export class TimeoutPolicy extends PolicyBase {
     if (this.strategy !== 'cooperative' && this.strategy !== 'aggressive') {
       throw new InvalidArgumentError('timeout.strategy', `must be "cooperative" or "aggressive", got ${String(this.strategy)}`);
     }
-    this.#deadlines = new DeadlineQueue(options.clock ?? systemClock, this.ms);
+    this.#deadlines = new DeadlineList(options.clock ?? systemClock, this.ms);
   }
 
   [runIn]<T>(fn: Task<T>, ctx: ExecuteContext): Promise<T> {
@@ -49,8 +49,9 @@ export class TimeoutPolicy extends PolicyBase {
   }
 
   async #cooperative<T>(fn: Task<T>, ctx: ExecuteContext): Promise<T> {
-    const call = new TimedContext(ctx);
-    const deadline = this.#deadlines.add(() => call.abort(new TimeoutError(this.ms), true));
+    // The context is its own deadline entry: no timer, closure or handle per call.
+    const call = new TimedContext(ctx, this.ms);
+    this.#deadlines.add(call);
     try {
       const value = await fn(call);
       if (call.timedOut) throw new TimeoutError(this.ms);
@@ -59,7 +60,7 @@ export class TimeoutPolicy extends PolicyBase {
       if (call.timedOut && !(err instanceof TimeoutError)) throw new TimeoutError(this.ms, { cause: err });
       throw err;
     } finally {
-      deadline.cancel();
+      this.#deadlines.remove(call);
       call.dispose();
     }
   }
@@ -67,21 +68,20 @@ export class TimeoutPolicy extends PolicyBase {
   #aggressive<T>(fn: Task<T>, ctx: ExecuteContext): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (ctx.signal.aborted) return reject(ctx.signal.reason);
-      const call = new TimedContext(ctx);
+      const call = new TimedContext(ctx, this.ms);
       let done = false;
       const finish = () => {
         done = true;
-        deadline.cancel();
+        this.#deadlines.remove(call);
         unlink();
         call.dispose();
       };
-      const deadline = this.#deadlines.add(() => {
+      call.onExpired = (err) => {
         if (done) return;
-        const err = new TimeoutError(this.ms);
-        call.abort(err, true);
         finish();
         reject(err);
-      });
+      };
+      this.#deadlines.add(call);
       const unlink = onAbort(ctx.signal, () => {
         if (done) return;
         call.abort(ctx.signal.reason, false);
@@ -111,18 +111,34 @@ export class TimeoutPolicy extends PolicyBase {
  * creating one costs more than the rest of the policy, and most tasks that finish in time never
  * look. A controller made after an abort starts aborted with the same reason.
  */
-class TimedContext implements ExecuteContext {
+class TimedContext implements ExecuteContext, DeadlineEntry {
   readonly attempt: number;
   timedOut = false;
+  /** Called after the deadline aborted the call (aggressive calls reject here). */
+  onExpired: ((err: TimeoutError) => void) | undefined;
+  // DeadlineEntry's links, owned by the policy's DeadlineList.
+  at = 0;
+  prev: DeadlineEntry | undefined;
+  next: DeadlineEntry | undefined;
+  list: DeadlineList | undefined;
+  readonly #ms: number;
   readonly #parent: AbortSignal;
   #controller: AbortController | undefined;
   #aborted = false;
   #reason: unknown;
   #unlink: (() => void) | undefined;
 
-  constructor(parent: ExecuteContext) {
+  constructor(parent: ExecuteContext, ms: number) {
     this.attempt = parent.attempt;
     this.#parent = parent.signal;
+    this.#ms = ms;
+  }
+
+  /** The deadline passed while the call ran. */
+  expire(): void {
+    const err = new TimeoutError(this.#ms);
+    this.abort(err, true);
+    this.onExpired?.(err);
   }
 
   get signal(): AbortSignal {

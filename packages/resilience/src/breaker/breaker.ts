@@ -7,8 +7,13 @@
 export type Outcome = 'success' | 'failure';
 
 export interface Breaker {
-  /** Records one call's outcome at `now` (ms); returns true when the circuit should open. */
+  /**
+   * Records one call's outcome at `now` (ms); returns true when the circuit should open. A
+   * breaker that counts no time sets `timeless` and is given 0 instead (saving a clock read).
+   */
   record(outcome: Outcome, now: number): boolean;
+  /** True when `record` ignores `now`. */
+  readonly timeless?: boolean;
   /** Forgets all history; called when the circuit closes again. */
   reset(): void;
   /** JSON-safe state, for `restore` here or in another process. */

@@ -131,7 +131,8 @@ export class CircuitBreakerPolicy extends PolicyBase {
 
   async [runIn]<T>(fn: Task<T>, ctx: ExecuteContext): Promise<T> {
     const period = this.#admit();
-    const started = this.#clock.now();
+    // Clock reads cost (a system call on some VMs): only when a setting needs them.
+    const started = this.slowCallMs === undefined ? 0 : this.#clock.now();
     let value: T;
     try {
       value = await fn(ctx);
@@ -161,7 +162,7 @@ export class CircuitBreakerPolicy extends PolicyBase {
   #settle(period: number, outcome: 'success' | 'failure' | 'expected'): void {
     if (period !== this.#period) return;
     if (this.#state === 'closed') {
-      if (outcome !== 'expected' && this.#breaker.record(outcome, this.#clock.now())) this.#transition('open', 'failures');
+      if (outcome !== 'expected' && this.#breaker.record(outcome, this.#breaker.timeless ? 0 : this.#clock.now())) this.#transition('open', 'failures');
     } else if (this.#state === 'half-open') {
       if (outcome === 'failure') this.#transition('open', 'probe-failure');
       else if (++this.#probesPassed >= this.halfOpenProbes) this.#transition('closed', 'probes-succeeded');

@@ -4,6 +4,7 @@ import { isCount, isObject, type Breaker, type Outcome } from './breaker.js';
 
 /** Opens after `threshold` failures in a row; any success starts the count again. */
 export class ConsecutiveBreaker implements Breaker {
+  readonly timeless = true;
   readonly threshold: number;
   #failures = 0;
 

@@ -13,6 +13,7 @@ export interface CountWindowOptions {
 
 /** Failure rate over the last `size` calls (a ring buffer). */
 export class CountWindowBreaker implements Breaker {
+  readonly timeless = true;
   readonly size: number;
   readonly failureRate: number;
   readonly minimumCalls: number;
