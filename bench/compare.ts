@@ -1,5 +1,5 @@
 /**
- * `node --conditions=switchyard-source --import tsx bench/compare.ts <case>`: one case of the
+ * `node --import tsx bench/compare.ts <case>` (after `npm run build`): one case of the
  * compare workload (bench/compare/workload.ts) per process. Each case is a file under
  * bench/compare/ exporting `open(): Promise<CompareTarget>`; add a line to `cases` (and the
  * name to the `compare` group in bench/run.ts) to add one.

@@ -44,7 +44,7 @@ const rate = env('BENCH_HTTP_RATE', 4000);
 const rounds = env('BENCH_HTTP_ROUNDS', 5);
 const baseline = process.env.BENCH_HTTP_BASELINE;
 const self = fileURLToPath(import.meta.url);
-const nodeArgs = ['--conditions=switchyard-source', '--import', 'tsx'];
+const nodeArgs = ['--import', 'tsx'];
 
 type Op = () => Promise<unknown>;
 

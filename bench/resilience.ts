@@ -225,7 +225,7 @@ export async function run(only: string[] = []): Promise<void> {
   const names = only.length > 0 ? only : Object.keys(cases);
   const self = fileURLToPath(import.meta.url);
   for (const name of names) {
-    const r = spawnSync(process.execPath, ['--conditions=switchyard-source', '--import', 'tsx', self, name], { stdio: 'inherit' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', self, name], { stdio: 'inherit' });
     if (r.status !== 0) throw new Error(`bench case ${name} failed (exit ${r.status ?? r.signal})`);
   }
 }

@@ -2,6 +2,10 @@
  * `npm run bench -- <group> [case...]`: runs each case of a group in its own Node process (so
  * memory peaks and state do not leak between cases) and passes its JSON lines through.
  * Groups: queue, server, resilience, and those the other packages add.
+ *
+ * The packages run compiled (their dist/, as users run them; `npm run bench` builds first); tsx
+ * compiles only the benchmark files. Through tsx every function expression in the packages would
+ * also pay esbuild's keep-names wrapper, which made per-call closures look dearer than they are.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -30,7 +34,7 @@ if (!spec) {
 let failed = false;
 for (const entry of only.length > 0 ? only : spec.cases) {
   const [file, name] = entry.includes('#') ? (entry.split('#') as [string, string]) : [spec.file, entry];
-  const args = ['--conditions=switchyard-source', '--import', 'tsx', join(import.meta.dirname, file), name];
+  const args = ['--import', 'tsx', join(import.meta.dirname, file), name];
   const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
   if (r.status !== 0) {
     console.error(`bench case ${entry} failed (exit ${r.status ?? r.signal})`);

@@ -35,8 +35,10 @@ type Round = () => Promise<void>;
 
 async function startServer(): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-server-'));
-  const cli = join(import.meta.dirname, '..', 'packages', 'cli', 'src', 'main.ts');
-  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROF}`] : []), '--conditions=switchyard-source', '--import', 'tsx', cli, 'server', '--data', dir, '--port', '0', '--durability', process.env.BENCH_SERVER_DURABILITY ?? 'fsync'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const prof = process.env.BENCH_SERVER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROF}`] : [];
+  // The server runs as users run it: the compiled CLI (`npm run build`), not TypeScript through tsx.
+  const cli = join(import.meta.dirname, '..', 'packages', 'cli', 'bin', 'switchyard.js');
+  const child = spawn(process.execPath, [...prof, cli, 'server', '--data', dir, '--port', '0', '--durability', process.env.BENCH_SERVER_DURABILITY ?? 'fsync'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
