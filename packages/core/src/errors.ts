@@ -29,6 +29,8 @@ export const ErrorCode = {
   InvalidFilterPolicy: 'INVALID_FILTER_POLICY',
   Unsupported: 'UNSUPPORTED',
   Closed: 'CLOSED',
+  /** The store stayed locked by another process beyond its busy timeout; nothing was written. Retry. */
+  Busy: 'BUSY',
   Aborted: 'ABORTED',
   Timeout: 'TIMEOUT',
   BrokenCircuit: 'BROKEN_CIRCUIT',
@@ -164,6 +166,12 @@ export class UnsupportedError extends SwitchyardError {
 export class ClosedError extends SwitchyardError {
   constructor(what = 'engine') {
     super(ErrorCode.Closed, `${what} is closed`);
+  }
+}
+
+export class BusyError extends SwitchyardError {
+  constructor(what: string, options?: { cause?: unknown }) {
+    super(ErrorCode.Busy, `${what} stayed locked by another process past the busy timeout; nothing was written, retry`, options);
   }
 }
 

@@ -39,6 +39,7 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.Unsupported]: 501,
   [ErrorCode.Closed]: 503,
   [ErrorCode.Aborted]: 503,
+  [ErrorCode.Busy]: 503,
 };
 
 /** Listed codes first; then by the code's shape: *_NOT_FOUND 404, *_ALREADY_EXISTS 409, else 400. */

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { Clock } from '@switchyard/core';
+import { BusyError, type Clock } from '@switchyard/core';
 
 /** What an operation sees while it runs inside a group commit. */
 export interface Tx {
@@ -95,7 +95,8 @@ export class Batcher {
     try {
       this.#begin.run();
     } catch (err) {
-      for (const op of batch) op.reject(err);
+      const error = isBusy(err) ? new BusyError(`database ${this.#db.name}`, { cause: err }) : err;
+      for (const op of batch) op.reject(error);
       return 'done';
     }
     for (const op of batch) {
@@ -134,4 +135,9 @@ export class Batcher {
     for (const fn of after) fn();
     return 'done';
   }
+}
+
+/** SQLITE_BUSY (and its extended codes): another connection held the write lock past the timeout. */
+function isBusy(err: unknown): boolean {
+  return typeof (err as { code?: unknown }).code === 'string' && (err as { code: string }).code.startsWith('SQLITE_BUSY');
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { Broker, ManualClock } from '@switchyard/core';
 import { openBroker, SqliteEngine } from './index.js';
 
@@ -81,6 +82,28 @@ describe('sqlite engine on a file', () => {
     assert.equal(m?.body, 'hello');
     assert.ok(Date.now() - sentAt < 5_000, 'the waiter was not woken by the watcher');
     await Promise.all([a.close(), b.close()]);
+  });
+
+  it('answers BUSY, writing nothing, when another process holds the write lock past the busy timeout', async () => {
+    const path = file();
+    const broker = await openBroker({ path, busyTimeoutMs: 50 });
+    const q = await broker.createQueue('jobs');
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      await assert.rejects(q.send({ body: 'blocked' }), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'BUSY');
+        assert.equal((err.cause as { code?: string }).code, 'SQLITE_BUSY');
+        return true;
+      });
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    assert.equal((await q.stats()).ready, 0, 'the refused send stored nothing');
+    await q.send({ body: 'after' });
+    assert.deepEqual((await q.receive()).map((d) => d.body), ['after']);
+    await broker.close();
   });
 
   it('refuses a database written by a newer schema', async () => {

@@ -85,6 +85,8 @@ export function toSqsError(err: unknown): SqsError {
     case ErrorCode.Closed:
     case ErrorCode.Aborted:
       return sqsErrors.shuttingDown();
+    case ErrorCode.Busy:
+      return new SqsError('ServiceUnavailable', err.message, 503, 'ServiceUnavailable', false);
     case ErrorCode.Unsupported:
       return sqsErrors.unsupportedOperation(err.message);
     default:
