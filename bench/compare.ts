@@ -16,6 +16,7 @@ const cases: Record<string, () => Promise<{ open(): Promise<CompareTarget> }>> =
   'compare.switchyard.rabbitmq': () => import('./compare/switchyard-rabbitmq.js'),
   'compare.switchyard.nats': () => import('./compare/switchyard-nats.js'),
   'compare.native.amqplib-quorum': () => import('./compare/native-amqplib-quorum.js'),
+  'compare.native.amqplib-quorum.window32': () => import('./compare/native-amqplib-quorum-window32.js'),
   'compare.native.jetstream': () => import('./compare/native-jetstream.js'),
 };
 

@@ -22,7 +22,7 @@ const groups: Record<string, { file: string; cases: string[] }> = {
   resilience: { file: 'discovery.ts', cases: ['resilience.ts:all', 'http.client'] },
   stream: { file: 'stream.ts', cases: ['stream.append.sqlite', 'stream.consume.group2', 'stream.window.tumbling'] },
   outbox: { file: 'outbox.ts', cases: ['outbox.sqlite', 'outbox.sqlite.fsync', 'outbox.postgres'] },
-  compare: { file: 'compare.ts', cases: ['compare.switchyard.sqlite', 'compare.switchyard.postgres', 'compare.switchyard.redis', 'compare.native.bullmq', 'compare.native.pg-boss', 'compare.switchyard.rabbitmq', 'compare.native.amqplib-quorum', 'compare.switchyard.nats', 'compare.native.jetstream'] },
+  compare: { file: 'compare.ts', cases: ['compare.switchyard.sqlite', 'compare.switchyard.postgres', 'compare.switchyard.redis', 'compare.native.bullmq', 'compare.native.pg-boss', 'compare.switchyard.rabbitmq', 'compare.native.amqplib-quorum', 'compare.native.amqplib-quorum.window32', 'compare.switchyard.nats', 'compare.native.jetstream'] },
 };
 
 const [group, ...only] = process.argv.slice(2);

@@ -27,7 +27,7 @@ export async function open(): Promise<CompareTarget> {
   let loop: Promise<void> | undefined;
   return {
     durability: natsDurability,
-    notes: { client: `@nats-io/jetstream@${version}`, consumer: 'consume({ max_messages: 16 }), ack() after the handler' },
+    notes: { client: `@nats-io/jetstream@${version}`, consumer: 'consume({ max_messages: 16 }), ack() after the handler', ack: 'ack(), not confirmed (ackAck() would wait for the server)' },
     async send(body, headers) {
       const h = natsHeaders();
       for (const [k, v] of Object.entries(headers)) h.set(k, v);

@@ -8,5 +8,5 @@ import type { CompareTarget } from './workload.js';
 export async function open(): Promise<CompareTarget> {
   const server = await nats();
   const engine = await openNatsEngine({ servers: server.url });
-  return switchyardTarget(new Broker(engine), natsDurability, () => server.stop());
+  return switchyardTarget(new Broker(engine), natsDurability, () => server.stop(), { ack: 'resolves when the server has answered it (double ack)' });
 }

@@ -7,13 +7,13 @@ import type { CompareTarget } from './workload.js';
  * The consumer keeps at most 16 messages leased and unacknowledged: a slot frees when the
  * handler has run and its ack has resolved, and each receive asks for as many as are free.
  */
-export async function switchyardTarget(broker: Broker, durability: string, cleanup: () => Promise<void>): Promise<CompareTarget> {
+export async function switchyardTarget(broker: Broker, durability: string, cleanup: () => Promise<void>, notes: Record<string, unknown> = {}): Promise<CompareTarget> {
   const q = await broker.createQueue('compare', { visibilityTimeoutMs: 60_000 });
   let stopped = false;
   let loop: Promise<void> | undefined;
   return {
     durability,
-    notes: { consumer: 'receive loop, 16 leased at most; ack awaited before a slot frees' },
+    notes: { consumer: 'receive loop, 16 leased at most; ack awaited before a slot frees', ...notes },
     send: (body, headers) => q.send({ body, headers }).then(() => undefined),
     startConsumer(onMessage) {
       const slots = new Semaphore(16);

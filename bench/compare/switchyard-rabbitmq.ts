@@ -8,5 +8,5 @@ import type { CompareTarget } from './workload.js';
 export async function open(): Promise<CompareTarget> {
   const server = await rabbitMq();
   const engine = await openRabbitMqEngine({ url: server.url, managementUrl: server.managementUrl });
-  return switchyardTarget(new Broker(engine), rabbitDurability, () => server.stop());
+  return switchyardTarget(new Broker(engine), rabbitDurability, () => server.stop(), { ack: 'resolves once the broker has processed it (a confirmed publish behind it on the channel)' });
 }

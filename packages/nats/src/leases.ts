@@ -64,7 +64,19 @@ export class LeaseTable {
     this.#prune();
     const token = randomBytesFromPool(8).toString('hex');
     const now = Date.now();
-    const full: Lease = { ...lease, state: 'active', serverReset: now, forgetAt: lease.deadline + rememberMs };
+    const full: Lease = {
+      queue: lease.queue,
+      streamSeq: lease.streamSeq,
+      consumerSeq: lease.consumerSeq,
+      delivered: lease.delivered,
+      reply: lease.reply,
+      deadline: lease.deadline,
+      serverReset: now,
+      state: 'active',
+      message: lease.message,
+      timer: undefined,
+      forgetAt: lease.deadline + rememberMs,
+    };
     this.#leases.set(token, full);
     this.#keep(full, ackWaitMs);
     return { receipt: `nj1.${lease.queue}.${lease.streamSeq}.${lease.consumerSeq}.${lease.delivered}.${token}`, lease: full };

@@ -1,4 +1,4 @@
-import type { Msg } from '@nats-io/transport-node';
+import { headers, type Msg } from '@nats-io/transport-node';
 import {
   QueueNotFoundError,
   UnsupportedError,
@@ -19,6 +19,7 @@ import {
 import { decodeEnvelope, encodeEnvelope } from './codec.js';
 import { ackWaitMs, checkOpen, requireQueue, settleOnServer, type Context } from './context.js';
 import { moveToDeadLetter, redrive } from './dead-letter.js';
+import { publishToStream } from './inbox.js';
 import { parseReceipt, type Lease } from './leases.js';
 import { parseAckSubject } from './names.js';
 import { pull } from './pull.js';
@@ -40,11 +41,13 @@ export class NatsQueues implements QueueEngine {
       if ((e.delayMs ?? info.delayMs) > 0) throw new UnsupportedError('delays', delaysUnsupported);
     }
     const subject = this.ctx.names.subject(queue);
-    const acks = entries.map((e) =>
-      this.ctx.js.publish(subject, encodeEnvelope(e), { msgID: e.id }).catch((err: unknown) => {
+    const acks = entries.map((e) => {
+      const h = headers();
+      h.set('Nats-Msg-Id', e.id);
+      return publishToStream(this.ctx.inbox, subject, encodeEnvelope(e), h).catch((err: unknown) => {
         throw noStream(err, queue);
-      }),
-    );
+      });
+    });
     await Promise.all(acks);
     return entries.map((e) => ({ id: e.id, duplicate: false }));
   }

@@ -26,8 +26,8 @@ export class Connection {
   #session: Promise<Session> | undefined;
   #epoch = 0;
   #closed = false;
-  /** Lease channels, one per queue, of the current session. */
-  #leaseChannels = new Map<string, Promise<Channel>>();
+  /** Lease channels, one per queue, of the current session (in confirm mode, for AckBarrier). */
+  #leaseChannels = new Map<string, Promise<ConfirmChannel>>();
 
   constructor(url: string, timeoutMs: number) {
     this.#url = url;
@@ -101,11 +101,11 @@ export class Connection {
   }
 
   /** The channel leases of `queue` live on in this session (created on first use). */
-  async leaseChannel(queue: string): Promise<{ ch: Channel; epoch: number }> {
+  async leaseChannel(queue: string): Promise<{ ch: ConfirmChannel; epoch: number }> {
     const s = await this.session();
     let ch = this.#leaseChannels.get(queue);
     if (!ch) {
-      ch = s.model.createChannel().then((c) => {
+      ch = s.model.createConfirmChannel().then((c) => {
         c.on('error', () => undefined);
         c.on('close', () => {
           if (this.#leaseChannels.get(queue) === ch) this.#leaseChannels.delete(queue);

@@ -2,6 +2,7 @@ import { Header, NoDeadLetterQueueError, deadLetterHeaders, type EncodedBody, ty
 import { setTimeout as delay } from 'node:timers/promises';
 import { fromAmqp, toAmqp, type Decoded } from './codec.js';
 import { requireQueue, type Context } from './context.js';
+import { giveBack } from './give-back.js';
 import type { Lease } from './leases.js';
 
 /**
@@ -46,7 +47,8 @@ export async function moveLeased(ctx: Context, source: QueueInfo, lease: Lease, 
 /**
  * Redrive takes each dead letter with basic.get on a private channel, publishes it (confirmed) to
  * its source or `to` as new, and acks it. A message whose source is gone is set aside and given
- * back to the DLQ at the end, so one pass sees every message once.
+ * back to the DLQ at the end (`giveBack`, so it is counted there when redrive resolves), so one
+ * pass sees every message once.
  */
 export async function redrive(ctx: Context, dlq: string, options: RedriveOptions, signal?: AbortSignal): Promise<RedriveResult> {
   await requireQueue(ctx, dlq);
@@ -76,7 +78,7 @@ export async function redrive(ctx: Context, dlq: string, options: RedriveOptions
         result.moved++;
       }
     } finally {
-      for (const m of kept) ch.nack(m, false, true);
+      for (const m of kept) await giveBack(ctx, ch, ctx.names.queue(dlq), m);
     }
     return result;
   });

@@ -9,9 +9,7 @@ export const rabbitFeatures: Features = {
   ),
   delays: supported,
   deadLetter: supported,
-  redrive: unsupported(
-    'not reliable yet: in one CI run a redriven message was counted in the wrong source queue (stats or source attribution, under investigation), so redrive is off until that is understood',
-  ),
+  redrive: supported,
   peek: unsupported('AMQP 0-9-1 can only read a message by delivering it, which leases it and counts a delivery'),
   topics: supported,
   retention: unsupported('message-ttl drops (or dead-letters) old messages, but RabbitMQ does not count expired messages'),

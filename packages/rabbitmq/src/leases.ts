@@ -1,6 +1,5 @@
-import type { Channel, GetMessage, Message as AmqpMessage } from 'amqplib';
-import { randomBytes } from 'node:crypto';
-import { InvalidReceiptError, ReceiptExpiredError } from '@switchyard/core';
+import type { Channel, ConfirmChannel, GetMessage, Message as AmqpMessage } from 'amqplib';
+import { InvalidReceiptError, ReceiptExpiredError, randomBytesFromPool } from '@switchyard/core';
 import type { Decoded } from './codec.js';
 
 /**
@@ -14,8 +13,9 @@ import type { Decoded } from './codec.js';
  */
 export interface Lease {
   readonly queue: string;
-  readonly ch: Channel;
-  readonly delivery: AmqpMessage | GetMessage;
+  readonly ch: ConfirmChannel;
+  /** Dropped once the lease is settled or ended: a settled lease is remembered for minutes, its message need not be. */
+  delivery: AmqpMessage | GetMessage | undefined;
   readonly attempt: number;
   decoded: Decoded | undefined;
   deadline: number;
@@ -35,7 +35,7 @@ export class LeaseTable {
 
   issue(lease: Omit<Lease, 'state' | 'forgetAt' | 'timer'>): string {
     this.#prune();
-    const token = randomBytes(10).toString('hex');
+    const token = randomBytesFromPool(10).toString('hex');
     const full: Lease = { ...lease, state: 'active', forgetAt: lease.deadline + rememberMs };
     this.#leases.set(token, full);
     let set = this.#byChannel.get(lease.ch);
@@ -61,9 +61,11 @@ export class LeaseTable {
 
   /** Acks on the channel (the broker deletes the message). */
   ack(lease: Lease): void {
+    const delivery = lease.delivery;
     this.#end(lease, 'acked');
     try {
-      lease.ch.ack(lease.delivery);
+      if (!delivery) throw new ReceiptExpiredError(lease.queue);
+      lease.ch.ack(delivery);
     } catch {
       // The channel closed first: the broker has returned the message, so the lease had ended.
       lease.state = 'ended';
@@ -73,9 +75,10 @@ export class LeaseTable {
 
   /** Gives the message back to its queue now (the broker counts the delivery). */
   requeue(lease: Lease): void {
+    const delivery = lease.delivery;
     this.#end(lease, 'ended');
     try {
-      lease.ch.nack(lease.delivery, false, true);
+      if (delivery) lease.ch.nack(delivery, false, true);
     } catch {
       // The channel closed first: the broker has already returned it.
     }
@@ -94,6 +97,11 @@ export class LeaseTable {
     return out;
   }
 
+  /** Active leases on `ch`: each holds a place in the broker's prefetch window until settled. */
+  heldOn(ch: Channel): number {
+    return this.#byChannel.get(ch)?.size ?? 0;
+  }
+
   /** The channel closed: the broker has returned its deliveries, so their leases have ended. */
   channelClosed(ch: Channel): void {
     for (const lease of this.#byChannel.get(ch) ?? []) this.#end(lease, 'ended');
@@ -109,6 +117,7 @@ export class LeaseTable {
   #end(lease: Lease, state: 'acked' | 'ended'): void {
     lease.state = state;
     lease.decoded = undefined;
+    lease.delivery = undefined;
     clearTimeout(lease.timer);
     lease.forgetAt = Date.now() + rememberMs;
     this.#byChannel.get(lease.ch)?.delete(lease);

@@ -1,4 +1,4 @@
-import type { Channel, ConsumeMessage, GetMessage } from 'amqplib';
+import type { Channel, ConfirmChannel, ConsumeMessage, GetMessage } from 'amqplib';
 import {
   QueueNotFoundError,
   ReceiptExpiredError,
@@ -16,19 +16,22 @@ import {
   type RedriveOptions,
   type RedriveResult,
 } from '@switchyard/core';
+import { AckBarrier } from './ack-barrier.js';
 import { fromAmqp, toAmqp } from './codec.js';
 import { UnroutableError } from './connection.js';
 import { checkOpen, requireQueue, type Context } from './context.js';
 import { moveLeased, redrive, withDeathHeaders } from './dead-letter.js';
 import { Delays } from './delays.js';
+import { giveBack } from './give-back.js';
 import { rabbitFeatures } from './features.js';
-import { Receiver, prefetch } from './receive.js';
+import { Receiver } from './receive.js';
 
 /** The queue contract on quorum queues: confirms for sends, channel-held deliveries for leases. */
 export class RabbitQueues implements QueueEngine {
   /** One per queue on its lease channel (a new channel gets a new one). */
-  readonly #receivers = new Map<string, { ch: Channel; receiver: Receiver }>();
+  readonly #receivers = new Map<string, { ch: ConfirmChannel; receiver: Receiver }>();
   readonly delays: Delays;
+  readonly #acked = new AckBarrier();
 
   constructor(private readonly ctx: Context) {
     this.delays = new Delays(ctx);
@@ -97,34 +100,22 @@ export class RabbitQueues implements QueueEngine {
     }
   }
 
-  #receiver(queue: string, ch: Channel): Receiver {
+  #receiver(queue: string, ch: ConfirmChannel): Receiver {
     const hit = this.#receivers.get(queue);
     if (hit?.ch === ch) return hit.receiver;
-    const receiver = new Receiver(ch, this.ctx.names.queue(queue), (left) => this.#giveBack(queue, ch, left));
+    const receiver = new Receiver(
+      ch,
+      this.ctx.names.queue(queue),
+      (left) => this.#giveBack(queue, ch, left),
+      () => this.ctx.leases.heldOn(ch) + this.#acked.waitingOn(ch),
+    );
     this.#receivers.set(queue, { ch, receiver });
     return receiver;
   }
 
-  /**
-   * Hands back deliveries nobody received: republished (confirmed) with the receives they had,
-   * then acked, so waiting in the prefetch buffer does not count as a receive.
-   */
+  /** Hands back deliveries nobody received, so waiting in the read-ahead does not count as a receive. */
   async #giveBack(queue: string, ch: Channel, left: ConsumeMessage[]): Promise<void> {
-    for (const m of left) {
-      const headers = { ...(m.properties.headers ?? {}) } as Record<string, unknown>;
-      const receives = fromAmqp(m).previousReceives;
-      delete headers['x-delivery-count'];
-      if (receives > 0) headers['x-sy-receives'] = String(receives);
-      else delete headers['x-sy-receives'];
-      const props = { messageId: m.properties.messageId as string, type: m.properties.type as string, headers, persistent: true, mandatory: true };
-      try {
-        await this.ctx.conn.publish('', this.ctx.names.queue(queue), m.content, props);
-        ch.ack(m);
-      } catch {
-        // Could not republish (queue gone, connection lost): the broker returns it with the channel.
-        ch.nack(m, false, true);
-      }
-    }
+    for (const m of left) await giveBack(this.ctx, ch, this.ctx.names.queue(queue), m);
   }
 
   /** Ends every consumer (close): pending receives end empty. */
@@ -132,7 +123,7 @@ export class RabbitQueues implements QueueEngine {
     await Promise.all([...this.#receivers.values()].map(({ receiver }) => receiver.close()));
   }
 
-  async #deliver(info: QueueInfo, ch: Channel, m: ConsumeMessage | GetMessage, visibilityMs: number): Promise<Delivery<EncodedBody> | undefined> {
+  async #deliver(info: QueueInfo, ch: ConfirmChannel, m: ConsumeMessage | GetMessage, visibilityMs: number): Promise<Delivery<EncodedBody> | undefined> {
     const decoded = fromAmqp(m);
     const attempt = decoded.previousReceives + 1;
     const message = withDeathHeaders(this.ctx, decoded, decoded.death ? await this.ctx.meta.queue(this.ctx.names.fromQueue(decoded.death.queue) ?? '') : undefined);
@@ -151,37 +142,10 @@ export class RabbitQueues implements QueueEngine {
     if (lease.state === 'acked') return;
     this.ctx.leases.requireActive(lease);
     this.ctx.leases.ack(lease);
-    await this.#barrier(lease.ch, queue);
-  }
-
-  readonly #barriers = new Map<Channel, Promise<void>>();
-
-  /**
-   * basic.ack has no reply, so an ack "resolves" before the broker has seen it, and one still on
-   * the wire when the connection drops is lost (the message comes back). A synchronous method on
-   * the same channel after it (basic.qos with the prefetch it already has, so no side effect) is
-   * answered only once the broker has processed the ack; acks of the same tick share one round
-   * trip. This does not make the ack survive a broker crash: the quorum queue applies it
-   * asynchronously.
-   */
-  #barrier(ch: Channel, queue: string): Promise<void> {
-    let b = this.#barriers.get(ch);
-    if (!b) {
-      b = Promise.resolve()
-        .then(() => {
-          this.#barriers.delete(ch);
-          return ch.prefetch(prefetch, false);
-        })
-        .then(
-          () => undefined,
-          () => {
-            // The channel closed first: the broker may not have seen the ack, and returns the message.
-            throw new ReceiptExpiredError(queue);
-          },
-        );
-      this.#barriers.set(ch, b);
-    }
-    return b;
+    await this.#acked.after(lease.ch).catch(() => {
+      // The channel closed first: the broker may not have seen the ack, and returns the message.
+      throw new ReceiptExpiredError(queue);
+    });
   }
 
   async release(queue: string, receipt: string, options: { delayMs: number; error?: string }): Promise<void> {
@@ -219,8 +183,6 @@ export class RabbitQueues implements QueueEngine {
 
   async redrive(deadLetterQueue: string, options: RedriveOptions, signal?: AbortSignal): Promise<RedriveResult> {
     checkOpen(this.ctx);
-    const capability = rabbitFeatures.redrive;
-    if (!capability.supported) throw new UnsupportedError('redrive', capability.reason);
     // Dead letters pushed to this engine's consumer ahead of a receive must be in the queue to move.
     await this.#receivers.get(deadLetterQueue)?.receiver.handBack();
     return redrive(this.ctx, deadLetterQueue, options, signal);
@@ -254,10 +216,11 @@ export class RabbitQueues implements QueueEngine {
    */
   async stats(queue: string): Promise<QueueStats> {
     await requireQueue(this.ctx, queue);
-    const waiting = (await this.#receivers.get(queue)?.receiver.quiesce()) ?? 0;
-    const { messageCount } = await this.ctx.conn.withChannel((ch) => ch.checkQueue(this.ctx.names.queue(queue)));
+    const name = this.ctx.names.queue(queue);
+    const inQueue = () => this.ctx.conn.withChannel(async (ch) => (await ch.checkQueue(name)).messageCount);
+    const receiver = this.#receivers.get(queue)?.receiver;
     return {
-      ready: messageCount + waiting,
+      ready: receiver ? await receiver.countReady(inQueue) : await inQueue(),
       leased: this.ctx.leases.active(queue).length,
       delayed: await this.delays.depth(queue),
       blocked: 0,

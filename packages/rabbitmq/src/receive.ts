@@ -1,7 +1,7 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
 
-/** Deliveries the broker may push ahead of a receive (the consumer's prefetch). */
-export const prefetch = 16;
+/** Deliveries the broker may push ahead of a receive, beyond the leases this channel holds. */
+const readAhead = 16;
 /** The consumer is cancelled after this long without a receive, so idle processes hold nothing. */
 const idleMs = 250;
 /** With no wait, how long to wait for messages the queue reported ready. */
@@ -15,10 +15,23 @@ interface Waiter {
 }
 
 /**
+ * The consumer prefetch for `held` deliveries on the channel (leases, and acks the broker has not
+ * confirmed yet). Each keeps its place in the broker's window until the broker has settled it, so
+ * the window must be those plus the read-ahead: otherwise a process holding 16 leases could take
+ * no more, and one acking as fast as it receives would wait, after each ack, for the quorum queue
+ * to settle it before the next message is sent. Rounded up to a multiple of the read-ahead (16 to
+ * 31 ahead), so the consumer is not restarted for every lease.
+ */
+export function windowFor(held: number): number {
+  return Math.ceil((held + readAhead) / readAhead) * readAhead;
+}
+
+/**
  * Takes deliveries from a quorum queue onto `ch`, where they stay leased until settled. Starting
  * and cancelling a consumer are each a write to the queue's Raft log (as is every basic.get), so
- * a consumer is kept running while receives keep coming, with a prefetch of 16: the broker pushes
- * up to that many ahead, and they wait here for the next receive. Waiting here is not a lease:
+ * a consumer is kept running while receives keep coming, its window sized by `windowFor`: the
+ * broker pushes messages ahead, and they wait here for the next receive; when the leases
+ * outgrow the window the consumer is restarted with a larger one. Waiting here is not a lease:
  * the broker counts a delivery only when a message comes back, and a message still waiting when
  * the consumer goes idle is handed back by `giveBack` (republished with its receive count, then
  * acked, so it does not count as a receive). A process that dies with messages waiting here
@@ -28,18 +41,22 @@ export class Receiver {
   readonly #buffer: ConsumeMessage[] = [];
   readonly #waiters: Waiter[] = [];
   #consumer: Promise<string> | undefined;
+  /** The prefetch of the running consumer. */
+  #window = 0;
   #idle: NodeJS.Timeout | undefined;
   #active = 0;
   #closed = false;
   #serveTimer: NodeJS.Timeout | undefined;
   #burstStart: number | undefined;
-  /** Messages being handed back, and the hand-back under way. */
-  #returning: { count: number; done: Promise<void> } | undefined;
+  /** The stop under way (idle, stats or redrive), if any. */
+  #stopping: Promise<void> | undefined;
 
   constructor(
     private readonly ch: Channel,
     private readonly queue: string,
     private readonly giveBack: (messages: ConsumeMessage[]) => Promise<void>,
+    /** Deliveries on `ch` not yet settled as far as the broker knows: leases, and acks not yet confirmed. */
+    private readonly held: () => number,
   ) {
     // A closed channel's deliveries went back to the queue with it: forget them, never republish them.
     ch.once('close', () => {
@@ -47,11 +64,6 @@ export class Receiver {
       this.#buffer.length = 0;
       for (const w of [...this.#waiters]) w.resolve([]);
     });
-  }
-
-  /** Messages pushed by the broker that no receive has taken yet. */
-  get waiting(): number {
-    return this.#buffer.length + (this.#returning?.count ?? 0);
   }
 
   async take(max: number, waitMs: number, signal: AbortSignal): Promise<ConsumeMessage[]> {
@@ -67,7 +79,9 @@ export class Receiver {
         if (waitMs <= 0 && messageCount === 0 && this.#buffer.length === 0) return [];
         if (!this.#consumer) want = Math.max(1, Math.min(max, messageCount));
       }
-      await (this.#consumer ??= this.#start());
+      const window = windowFor(this.held());
+      if (this.#consumer && window > this.#window) this.#consumer = this.#restart(this.#consumer, window);
+      await (this.#consumer ??= this.#start(window));
       if (this.#buffer.length >= want) return this.#buffer.splice(0, max);
       return await this.#wait(max, want, waitMs > 0 ? waitMs : readyWaitMs, signal);
     } finally {
@@ -105,8 +119,15 @@ export class Receiver {
     if (w && this.#buffer.length > 0) w.resolve(this.#buffer.splice(0, w.max));
   }
 
-  async #start(): Promise<string> {
-    await this.ch.prefetch(prefetch, false);
+  async #restart(consumer: Promise<string>, window: number): Promise<string> {
+    // Deliveries sent before cancel-ok land in the buffer as usual.
+    await this.ch.cancel(await consumer).catch(() => undefined);
+    return this.#start(window);
+  }
+
+  async #start(window: number): Promise<string> {
+    this.#window = window;
+    await this.ch.prefetch(window, false);
     const { consumerTag } = await this.ch.consume(
       this.queue,
       (m) => {
@@ -126,22 +147,41 @@ export class Receiver {
   }
 
   /**
-   * Stops the consumer and waits for the cancel to be confirmed: every delivery it was sent is
-   * then here (AMQP orders them before cancel-ok), so the broker's ready count plus `waiting` is
-   * exact. Stats call this; the next receive starts the consumer again.
+   * Counts what is ready: stops the consumer and waits for the cancel to be confirmed (AMQP
+   * orders every delivery before cancel-ok, so all it was sent is then here), then runs
+   * `readQueue` with the number waiting here while no hand-back can move them into the queue.
+   * Each message is then counted once, here or in the broker's count. Stats call this; the next
+   * receive starts the consumer again.
    */
-  async quiesce(): Promise<number> {
+  async countReady(readQueue: () => Promise<number>): Promise<number> {
+    // An idle stop under way may be handing the buffer back: wait for it to finish.
+    await this.#stopping;
     const consumer = this.#consumer;
     if (consumer && this.#active === 0) {
       this.#consumer = undefined;
       await this.ch.cancel(await consumer).catch(() => undefined);
     }
-    // A hand-back under way has moved its messages into the broker's count once it is done.
-    await this.#returning?.done;
-    return this.#buffer.length;
+    await this.#stopping;
+    // Counted as a receive under way, so an idle stop cannot hand messages back meanwhile.
+    this.#active++;
+    clearTimeout(this.#idle);
+    try {
+      return this.#buffer.length + (await readQueue());
+    } finally {
+      if (--this.#active === 0) this.#idle = setTimeout(() => void this.#stop(), idleMs);
+    }
   }
 
-  async #stop(): Promise<void> {
+  /**
+   * Cancels the consumer and hands back what is buffered, unless a receive is under way. One stop
+   * at a time: a second caller (stats, redrive) waits for the one under way, so it sees the
+   * messages either here or back in the queue, never in both or neither.
+   */
+  #stop(): Promise<void> {
+    return (this.#stopping ??= this.#cancelAndHandBack().finally(() => (this.#stopping = undefined)));
+  }
+
+  async #cancelAndHandBack(): Promise<void> {
     if (this.#active > 0) return;
     const consumer = this.#consumer;
     this.#consumer = undefined;
@@ -150,11 +190,7 @@ export class Receiver {
     // arrived before cancel-ok are in the buffer too).
     if (this.#active > 0 || this.#closed) return;
     const left = this.#buffer.splice(0);
-    if (left.length === 0) return;
-    const done = this.giveBack(left).catch(() => undefined);
-    this.#returning = { count: left.length, done };
-    await done;
-    this.#returning = undefined;
+    if (left.length > 0) await this.giveBack(left).catch(() => undefined);
   }
 
   /** Stops the consumer now (close) without handing messages back: closing the channel returns them. */
