@@ -12,6 +12,8 @@ import { InvalidReceiptError, ReceiptExpiredError, randomBytesFromPool, type Enc
  * `-NAK` when the shorter lease ends. If the holder dies the server's AckWait ends the lease.
  */
 export interface Lease {
+  /** The random part of the receipt: the table's key. */
+  readonly token: string;
   readonly queue: string;
   readonly streamSeq: number;
   readonly consumerSeq: number;
@@ -37,8 +39,13 @@ export interface ParsedReceipt {
 }
 
 const receiptPattern = /^nj1\.([A-Za-z0-9_-]{1,80})\.(\d{1,16})\.(\d{1,16})\.(\d{1,9})\.([0-9a-f]{16})$/;
-/** A settled or ended lease is remembered this long, to tell a stale receipt from an unknown one. */
+/**
+ * A settled or ended lease is remembered this long, to tell a stale receipt from an unknown one,
+ * but only the most recent `rememberMax` of them: at 10k messages/s ten minutes would be six
+ * million entries. A receipt forgotten early is treated as one from another process (see above).
+ */
 const rememberMs = 10 * 60_000;
+const rememberMax = 100_000;
 /** Leases within this much of the server's own AckWait are left to the server. */
 const toleranceMs = 50;
 
@@ -52,7 +59,10 @@ export function parseReceipt(queue: string, receipt: string): ParsedReceipt {
 export type Verb = '+ACK' | '+WPI' | '-NAK' | '+TERM';
 
 export class LeaseTable {
+  /** Active leases (and ended ones the server still holds), in the order they were issued. */
   readonly #leases = new Map<string, Lease>();
+  /** Settled leases, in the order they were settled (so oldest first, by `forgetAt` too). */
+  readonly #settled = new Map<string, Lease>();
   /** Sends a verb on a lease's ack subject (fire and forget: timers have no caller to report to). */
   readonly #send: (reply: string, verb: Verb) => void;
 
@@ -60,11 +70,12 @@ export class LeaseTable {
     this.#send = send;
   }
 
-  issue(lease: Omit<Lease, 'forgetAt' | 'state' | 'serverReset'>, ackWaitMs: number): { receipt: string; lease: Lease } {
+  issue(lease: Omit<Lease, 'token' | 'forgetAt' | 'state' | 'serverReset'>, ackWaitMs: number): { receipt: string; lease: Lease } {
     this.#prune();
     const token = randomBytesFromPool(8).toString('hex');
     const now = Date.now();
     const full: Lease = {
+      token,
       queue: lease.queue,
       streamSeq: lease.streamSeq,
       consumerSeq: lease.consumerSeq,
@@ -84,7 +95,7 @@ export class LeaseTable {
 
   /** The local lease behind a receipt, or undefined when this engine did not issue it (or forgot it). */
   find(parsed: ParsedReceipt): Lease | undefined {
-    return this.#leases.get(parsed.token);
+    return this.#leases.get(parsed.token) ?? this.#settled.get(parsed.token);
   }
 
   /** Throws RECEIPT_EXPIRED unless the lease is active and inside its deadline. */
@@ -96,7 +107,17 @@ export class LeaseTable {
     lease.state = state;
     lease.message = undefined;
     clearTimeout(lease.timer);
+    lease.timer = undefined;
     lease.forgetAt = Date.now() + rememberMs;
+    this.#leases.delete(lease.token);
+    this.#settled.delete(lease.token);
+    this.#settled.set(lease.token, lease);
+    if (this.#settled.size > rememberMax) this.#settled.delete(this.#settled.keys().next().value as string);
+  }
+
+  /** Leases held in memory, active and remembered (for tests and metrics). */
+  get size(): number {
+    return this.#leases.size + this.#settled.size;
   }
 
   /** Moves the deadline to now + ms, resetting the server's AckWait (working) first. */
@@ -113,6 +134,7 @@ export class LeaseTable {
   clear(): void {
     for (const lease of this.#leases.values()) clearTimeout(lease.timer);
     this.#leases.clear();
+    this.#settled.clear();
   }
 
   #keep(lease: Lease, ackWaitMs: number): void {
@@ -147,6 +169,10 @@ export class LeaseTable {
       if (lease.forgetAt > now) break;
       clearTimeout(lease.timer);
       this.#leases.delete(token);
+    }
+    for (const [token, lease] of this.#settled) {
+      if (lease.forgetAt > now) break;
+      this.#settled.delete(token);
     }
   }
 }
