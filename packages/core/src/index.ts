@@ -29,4 +29,5 @@ export * from './streams/consumer.js';
 export * from './dedup.js';
 export * from './random-pool.js';
 export * from './waiters.js';
+export * from './long-poll.js';
 export * from './coalescer.js';

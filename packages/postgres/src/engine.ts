@@ -1,4 +1,6 @@
 import {
+  anySignal,
+  longPoll,
   AbortedError,
   ClosedError,
   sleep,
@@ -183,30 +185,26 @@ export class PostgresEngine implements Engine {
     };
   }
 
-  async #lease(queue: string, request: LeaseRequest, signal?: AbortSignal): Promise<Delivery<EncodedBody>[]> {
-    if (this.#closed) throw new ClosedError();
-    const deadline = this.#clock.now() + request.waitMs;
-    for (;;) {
-      // Closing ends a poll that is already waiting with an empty result.
-      if (this.#closed) return [];
-      if (signal?.aborted) throw new AbortedError({ cause: signal.reason });
-      // Read before looking, so a wake-up between the transaction and the wait is not missed.
-      const version = this.#waiters.version(queue);
-      const fast = await fastLease(this.#db, this.#clock.now(), queue, request);
-      if (fast.complete || (this.#closed && fast.deliveries.length > 0)) return fast.deliveries;
-      if (this.#closed) return [];
-      const rest = { ...request, max: request.max - fast.deliveries.length };
-      const r = await this.#tx((tx) => leaseNow(tx, queue, rest));
-      if (fast.deliveries.length > 0) return [...fast.deliveries, ...r.deliveries];
-      if (r.deliveries.length > 0 || this.#closed) return r.deliveries;
-      if (signal?.aborted) throw new AbortedError({ cause: signal.reason });
-      if (this.#clock.now() >= deadline) return [];
-      const until = Math.min(deadline, r.nextVisibleAt);
-      // The clock may have passed `until` while the transaction ran: look again at once.
-      if (until <= this.#clock.now()) continue;
-      await this.#waiters.wait(queue, version, until, anySignal(signal, this.#aborts.signal));
-    }
+  #lease(queue: string, request: LeaseRequest, signal?: AbortSignal): Promise<Delivery<EncodedBody>[]> {
+    const closing = this.#aborts.signal;
+    return longPoll({
+      clock: this.#clock,
+      waiters: this.#waiters,
+      waitMs: request.waitMs,
+      signal,
+      closing,
+      look: async () => {
+        // Read before looking, so a wake-up between the transaction and the wait is not missed.
+        const version = this.#waiters.version(queue);
+        const fast = await fastLease(this.#db, this.#clock.now(), queue, request);
+        if (fast.complete || closing.aborted) return { found: fast.deliveries, key: queue, version, nextVisibleAt: this.#clock.now() };
+        const rest = { ...request, max: request.max - fast.deliveries.length };
+        const r = await this.#tx((tx) => leaseNow(tx, queue, rest));
+        return { found: [...fast.deliveries, ...r.deliveries], key: queue, version, nextVisibleAt: r.nextVisibleAt };
+      },
+    });
   }
+
 
   async #redrive(queue: string, options: RedriveOptions, signal?: AbortSignal): Promise<RedriveResult> {
     await this.#tx((tx) => checkRedrive(tx, queue, options));
@@ -247,8 +245,4 @@ export class PostgresEngine implements Engine {
     }, this.options.sweepIntervalMs);
     this.#sweepTimer.unref?.();
   }
-}
-
-function anySignal(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
-  return a ? AbortSignal.any([a, b]) : b;
 }

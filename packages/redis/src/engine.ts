@@ -1,4 +1,6 @@
 import {
+  anySignal,
+  longPoll,
   AbortedError,
   InvalidArgumentError,
   InvalidReceiptError,
@@ -196,23 +198,20 @@ export class RedisEngine implements Engine {
     };
   }
 
-  async #lease(queue: string, request: LeaseRequest, signal?: AbortSignal): Promise<Delivery<EncodedBody>[]> {
-    if (this.#closed) throw new ClosedError();
-    const deadline = this.#clock.now() + request.waitMs;
-    for (;;) {
-      if (this.#closed) return [];
-      if (signal?.aborted) throw new AbortedError({ cause: signal.reason });
-      // Read before looking, so a wake-up between the script and the wait is not missed.
-      const version = this.#waiters.version(queue);
-      const r = await this.#run(() => q.lease(this.#conn, queue, request));
-      if (r.deliveries.length > 0 || this.#closed) return r.deliveries;
-      if (signal?.aborted) throw new AbortedError({ cause: signal.reason });
-      if (this.#clock.now() >= deadline) return [];
-      const until = Math.min(deadline, r.nextVisibleAt);
-      // The clock may have passed `until` while the script ran: look again at once.
-      if (until <= this.#clock.now()) continue;
-      await this.#waiters.wait(queue, version, until, anySignal(signal, this.#aborts.signal));
-    }
+  #lease(queue: string, request: LeaseRequest, signal?: AbortSignal): Promise<Delivery<EncodedBody>[]> {
+    return longPoll({
+      clock: this.#clock,
+      waiters: this.#waiters,
+      waitMs: request.waitMs,
+      signal,
+      closing: this.#aborts.signal,
+      look: async () => {
+        // Read before looking, so a wake-up between the script and the wait is not missed.
+        const version = this.#waiters.version(queue);
+        const r = await this.#run(() => q.lease(this.#conn, queue, request));
+        return { found: r.deliveries, key: queue, version, nextVisibleAt: r.nextVisibleAt };
+      },
+    });
   }
 
   async #redrive(queue: string, options: RedriveOptions, signal?: AbortSignal): Promise<RedriveResult> {
@@ -255,8 +254,4 @@ export class RedisEngine implements Engine {
 
 function kind(fifo: boolean): string {
   return fifo ? 'FIFO' : 'standard';
-}
-
-function anySignal(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
-  return a ? AbortSignal.any([a, b]) : b;
 }

@@ -1,6 +1,8 @@
 import {
   AbortedError,
+  anySignal,
   ClosedError,
+  longPoll,
   sleep,
   supported,
   type AdminEngine,
@@ -158,20 +160,19 @@ export class SqliteEngine implements Engine {
     };
   }
 
-  async #lease(queue: string, request: LeaseRequest, signal?: AbortSignal): Promise<Delivery<EncodedBody>[]> {
-    if (this.#closed) throw new ClosedError();
-    const deadline = this.#clock.now() + request.waitMs;
-    for (;;) {
-      // Closing ends a poll that is already waiting with an empty result.
-      if (this.#closed) return [];
-      if (signal?.aborted) throw new AbortedError({ cause: signal.reason });
-      const r = await this.#tx((tx) => leaseNow(this.#store, tx, queue, request));
-      if (r.deliveries.length > 0 || this.#closed) return r.deliveries;
-      if (signal?.aborted) throw new AbortedError({ cause: signal.reason });
-      if (this.#clock.now() >= deadline) return [];
-      this.#watchOtherProcesses();
-      await this.#waiters.wait(r.queueId, r.version, Math.min(deadline, r.nextVisibleAt), anySignal(signal, this.#aborts.signal));
-    }
+  #lease(queue: string, request: LeaseRequest, signal?: AbortSignal): Promise<Delivery<EncodedBody>[]> {
+    return longPoll({
+      clock: this.#clock,
+      waiters: this.#waiters,
+      waitMs: request.waitMs,
+      signal,
+      closing: this.#aborts.signal,
+      look: async () => {
+        const r = await this.#tx((tx) => leaseNow(this.#store, tx, queue, request));
+        return { found: r.deliveries, key: r.queueId, version: r.version, nextVisibleAt: r.nextVisibleAt };
+      },
+      beforeWait: () => this.#watchOtherProcesses(),
+    });
   }
 
   async #redrive(queue: string, options: RedriveOptions, signal?: AbortSignal): Promise<RedriveResult> {
@@ -236,8 +237,4 @@ export class SqliteEngine implements Engine {
     this.#watchTimer = this.#clock.setTimer(tick, this.options.watchIntervalMs);
     this.#watchTimer.unref?.();
   }
-}
-
-function anySignal(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
-  return a ? AbortSignal.any([a, b]) : b;
 }
