@@ -1,9 +1,8 @@
 import {
-  anySignal,
   longPoll,
-  AbortedError,
+  untilQuiet,
+  redriveInSteps,
   ClosedError,
-  sleep,
   supported,
   unsupported,
   type AdminEngine,
@@ -126,11 +125,8 @@ export class PostgresEngine implements Engine {
    * delayed message becoming ready, a rate-limited redrive) reaches the server before the test
    * looks (see tests/engines/settled-clock.ts).
    */
-  async settled(): Promise<void> {
-    for (let quiet = 0; quiet < 3; ) {
-      await new Promise<void>((r) => setImmediate(r));
-      quiet = this.#db.inFlight === 0 ? quiet + 1 : 0;
-    }
+  settled(): Promise<void> {
+    return untilQuiet(() => this.#db.inFlight);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -208,32 +204,15 @@ export class PostgresEngine implements Engine {
 
   async #redrive(queue: string, options: RedriveOptions, signal?: AbortSignal): Promise<RedriveResult> {
     await this.#tx((tx) => checkRedrive(tx, queue, options));
-    const start = this.#clock.now();
-    const result: RedriveResult = { moved: 0, skipped: 0 };
-    let cursor = 0;
-    for (;;) {
-      if (signal?.aborted) throw new AbortedError({ cause: signal.reason });
-      let limit = redriveChunk;
-      if (options.max !== undefined) limit = Math.min(limit, options.max - result.moved);
-      if (options.maxPerSecond !== undefined) {
-        // Up to maxPerSecond moves in each second since the start.
-        const second = Math.floor((this.#clock.now() - start) / 1000);
-        const allowance = (second + 1) * options.maxPerSecond - result.moved;
-        if (allowance <= 0) {
-          await sleep(this.#clock, start + (second + 1) * 1000 - this.#clock.now(), anySignal(signal, this.#aborts.signal)).catch((cause: unknown) => {
-            throw new AbortedError({ cause });
-          });
-          continue;
-        }
-        limit = Math.min(limit, allowance);
-      }
-      if (limit <= 0) return result;
-      const step = await this.#tx((tx) => redriveStep(tx, queue, options.to, cursor, limit));
-      result.moved += step.moved;
-      result.skipped += step.skipped;
-      cursor = step.cursor;
-      if (step.done) return result;
-    }
+    return redriveInSteps({
+      clock: this.#clock,
+      options,
+      signal,
+      closing: this.#aborts.signal,
+      chunk: redriveChunk,
+      start: 0,
+      step: (cursor, limit) => this.#tx((tx) => redriveStep(tx, queue, options.to, cursor, limit)),
+    });
   }
 
   #scheduleSweep(): void {

@@ -1,12 +1,11 @@
 import {
-  anySignal,
   longPoll,
-  AbortedError,
+  untilQuiet,
+  redriveInSteps,
   InvalidArgumentError,
   InvalidReceiptError,
   ReceiptExpiredError,
   ClosedError,
-  sleep,
   supported,
   type AdminEngine,
   type Clock,
@@ -150,11 +149,8 @@ export class RedisEngine implements Engine {
   }
 
   /** Resolves once no command has been in flight for a few turns of the event loop (see tests/engines/settled-clock.ts). */
-  async settled(): Promise<void> {
-    for (let quiet = 0; quiet < 3; ) {
-      await new Promise<void>((r) => setImmediate(r));
-      quiet = this.#conn.inFlight === 0 ? quiet + 1 : 0;
-    }
+  settled(): Promise<void> {
+    return untilQuiet(() => this.#conn.inFlight);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -222,33 +218,19 @@ export class RedisEngine implements Engine {
       if (to.fifo !== dlq.fifo) throw new InvalidArgumentError('to', `cannot redrive from a ${kind(dlq.fifo)} queue to a ${kind(to.fifo)} queue`);
       if (to.name === dlq.name) throw new InvalidArgumentError('to', 'cannot redrive a queue into itself');
     });
-    const start = this.#clock.now();
-    const result: RedriveResult = { moved: 0, skipped: 0 };
-    let cursor = '';
-    for (;;) {
-      if (signal?.aborted) throw new AbortedError({ cause: signal.reason });
-      let limit = redriveChunk;
-      if (options.max !== undefined) limit = Math.min(limit, options.max - result.moved);
-      if (options.maxPerSecond !== undefined) {
-        // Up to maxPerSecond moves in each second since the start.
-        const second = Math.floor((this.#clock.now() - start) / 1000);
-        const allowance = (second + 1) * options.maxPerSecond - result.moved;
-        if (allowance <= 0) {
-          await sleep(this.#clock, start + (second + 1) * 1000 - this.#clock.now(), anySignal(signal, this.#aborts.signal)).catch((cause: unknown) => {
-            throw new AbortedError({ cause });
-          });
-          continue;
-        }
-        limit = Math.min(limit, allowance);
-      }
-      if (limit <= 0) return result;
-      const [moved, skipped, last, done] = (await this.#run(() => this.#conn.scripts.run('syRedrive', queue, cursor, limit, options.to ?? ''))) as [number, number, string, number];
-      result.moved += moved;
-      result.skipped += skipped;
-      cursor = last;
-      if (moved > 0) this.#waiters.notifyAll();
-      if (done === 1) return result;
-    }
+    return redriveInSteps({
+      clock: this.#clock,
+      options,
+      signal,
+      closing: this.#aborts.signal,
+      chunk: redriveChunk,
+      start: '',
+      step: async (cursor, limit) => {
+        const [moved, skipped, last, done] = (await this.#run(() => this.#conn.scripts.run('syRedrive', queue, cursor, limit, options.to ?? ''))) as [number, number, string, number];
+        if (moved > 0) this.#waiters.notifyAll();
+        return { moved, skipped, cursor: last, done: done === 1 };
+      },
+    });
   }
 }
 

@@ -1,9 +1,7 @@
 import {
-  AbortedError,
-  anySignal,
   ClosedError,
   longPoll,
-  sleep,
+  redriveInSteps,
   supported,
   type AdminEngine,
   type Clock,
@@ -177,32 +175,15 @@ export class SqliteEngine implements Engine {
 
   async #redrive(queue: string, options: RedriveOptions, signal?: AbortSignal): Promise<RedriveResult> {
     await this.#tx(() => checkRedrive(this.#store, queue, options));
-    const start = this.#clock.now();
-    const result: RedriveResult = { moved: 0, skipped: 0 };
-    let cursor = 0;
-    for (;;) {
-      if (signal?.aborted) throw new AbortedError({ cause: signal.reason });
-      let limit = redriveChunk;
-      if (options.max !== undefined) limit = Math.min(limit, options.max - result.moved);
-      if (options.maxPerSecond !== undefined) {
-        // Up to maxPerSecond moves in each second since the start.
-        const second = Math.floor((this.#clock.now() - start) / 1000);
-        const allowance = (second + 1) * options.maxPerSecond - result.moved;
-        if (allowance <= 0) {
-          await sleep(this.#clock, start + (second + 1) * 1000 - this.#clock.now(), anySignal(signal, this.#aborts.signal)).catch((cause: unknown) => {
-            throw new AbortedError({ cause });
-          });
-          continue;
-        }
-        limit = Math.min(limit, allowance);
-      }
-      if (limit <= 0) return result;
-      const step = await this.#tx((tx) => redriveStep(this.#store, tx, queue, options.to, cursor, limit));
-      result.moved += step.moved;
-      result.skipped += step.skipped;
-      cursor = step.cursor;
-      if (step.done) return result;
-    }
+    return redriveInSteps({
+      clock: this.#clock,
+      options,
+      signal,
+      closing: this.#aborts.signal,
+      chunk: redriveChunk,
+      start: 0,
+      step: (cursor, limit) => this.#tx((tx) => redriveStep(this.#store, tx, queue, options.to, cursor, limit)),
+    });
   }
 
   #scheduleSweep(): void {
