@@ -1,5 +1,5 @@
 import type { KV } from '@nats-io/kv';
-import type { FilterPolicy, QueueInfo, SubscriptionInfo, TopicInfo } from '@switchyard/core';
+import { ReadThroughCache, type FilterPolicy, type QueueInfo, type SubscriptionInfo, type TopicInfo } from '@switchyard/core';
 
 /** How long a cached queue setting may be served before it is read again (another process may change it). */
 const cacheMs = 1_000;
@@ -22,14 +22,11 @@ const json = (v: unknown) => encoder.encode(JSON.stringify(v));
  */
 export class Metadata {
   readonly #kv: KV;
-  readonly #queues = new Map<string, { info: QueueInfo | undefined; at: number }>();
-  /** Reads under way, shared by callers that accept a cached value. */
-  readonly #reading = new Map<string, Promise<QueueInfo | undefined>>();
-  /** Bumped by every write here, so a read that began before it does not overwrite it. */
-  #writes = 0;
+  readonly #queues: ReadThroughCache<QueueInfo | undefined>;
 
   constructor(kv: KV) {
     this.#kv = kv;
+    this.#queues = new ReadThroughCache(async (name) => (await this.#get<QueueInfo>(`q.${name}`))?.value, cacheMs);
   }
 
   async #get<T>(key: string): Promise<{ value: T; revision: number } | undefined> {
@@ -45,35 +42,11 @@ export class Metadata {
   }
 
   /**
-   * The settings of a queue, from a cache that every operation reads (`fresh` reads the broker).
-   * Past half its age an entry is read again in the background while it is still served; past
-   * `cacheMs` callers wait for that read, and concurrent callers share it. So a busy queue never
-   * stalls on its settings, and none is served older than `cacheMs` plus one read.
+   * The settings of a queue, from a read-through cache every operation uses (`fresh` reads the
+   * broker): refreshed in the background past half its age, never served older than 1 s plus one read.
    */
-  async queue(name: string, fresh = false): Promise<QueueInfo | undefined> {
-    const hit = this.#queues.get(name);
-    if (fresh) return this.#read(name);
-    const age = hit ? Date.now() - hit.at : Infinity;
-    if (hit && age < cacheMs / 2) return hit.info;
-    let reading = this.#reading.get(name);
-    if (!reading) {
-      reading = this.#read(name);
-      this.#reading.set(name, reading);
-      const done = () => this.#reading.get(name) === reading && this.#reading.delete(name);
-      reading.then(done, done);
-    }
-    if (hit && age < cacheMs) {
-      reading.catch(() => undefined);
-      return hit.info;
-    }
-    return reading;
-  }
-
-  async #read(name: string): Promise<QueueInfo | undefined> {
-    const writes = this.#writes;
-    const info = (await this.#get<QueueInfo>(`q.${name}`))?.value;
-    if (writes === this.#writes) this.#queues.set(name, { info, at: Date.now() });
-    return info;
+  queue(name: string, fresh = false): Promise<QueueInfo | undefined> {
+    return this.#queues.get(name, fresh);
   }
 
   /** Stores new settings; false when another process created the queue first. */
@@ -81,26 +54,22 @@ export class Metadata {
     try {
       await this.#kv.create(`q.${info.name}`, json(info));
     } catch {
-      this.#writes++;
-      this.#queues.delete(info.name);
+      this.#queues.forget(info.name);
       return false;
     }
-    this.#writes++;
-    this.#queues.set(info.name, { info, at: Date.now() });
+    this.#queues.set(info.name, info);
     return true;
   }
 
   async putQueue(info: QueueInfo): Promise<void> {
     await this.#kv.put(`q.${info.name}`, json(info));
-    this.#writes++;
-    this.#queues.set(info.name, { info, at: Date.now() });
+    this.#queues.set(info.name, info);
   }
 
   async deleteQueue(name: string): Promise<void> {
     await this.#kv.purge(`q.${name}`);
     await this.#kv.purge(`n.${name}.dead-lettered`).catch(() => undefined);
-    this.#writes++;
-    this.#queues.set(name, { info: undefined, at: Date.now() });
+    this.#queues.set(name, undefined);
   }
 
   async listQueues(prefix = ''): Promise<QueueInfo[]> {

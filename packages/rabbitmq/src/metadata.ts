@@ -1,4 +1,4 @@
-import type { FilterPolicy, QueueInfo, TopicInfo } from '@switchyard/core';
+import { ReadThroughCache, type FilterPolicy, type QueueInfo, type TopicInfo } from '@switchyard/core';
 import type { Management } from './management.js';
 import type { Names } from './names.js';
 
@@ -25,59 +25,31 @@ export interface StoredTopic extends TopicInfo {
  * can lose one change.
  */
 export class Metadata {
-  readonly #queues = new Map<string, { info: QueueInfo | undefined; at: number }>();
-  /** Reads under way, shared by callers that accept a cached value. */
-  readonly #reading = new Map<string, Promise<QueueInfo | undefined>>();
-  /** Bumped by every write here, so a read that began before it does not overwrite it. */
-  #writes = 0;
+  readonly #queues: ReadThroughCache<QueueInfo | undefined>;
 
   constructor(
     private readonly mgmt: Management,
     private readonly names: Names,
-  ) {}
-
-  /**
-   * The settings of a queue, from a cache that every operation reads (`fresh` reads the broker).
-   * Past half its age an entry is read again in the background while it is still served; past
-   * `cacheMs` callers wait for that read, and concurrent callers share it. So a busy queue never
-   * stalls on its settings, and none is served older than `cacheMs` plus one read.
-   */
-  async queue(name: string, fresh = false): Promise<QueueInfo | undefined> {
-    const hit = this.#queues.get(name);
-    if (fresh) return this.#read(name);
-    const age = hit ? Date.now() - hit.at : Infinity;
-    if (hit && age < cacheMs / 2) return hit.info;
-    let reading = this.#reading.get(name);
-    if (!reading) {
-      reading = this.#read(name);
-      this.#reading.set(name, reading);
-      const done = () => this.#reading.get(name) === reading && this.#reading.delete(name);
-      reading.then(done, done);
-    }
-    if (hit && age < cacheMs) {
-      reading.catch(() => undefined);
-      return hit.info;
-    }
-    return reading;
+  ) {
+    this.#queues = new ReadThroughCache((name) => this.mgmt.getGlobal<QueueInfo>(this.names.queueParameter(name)), cacheMs);
   }
 
-  async #read(name: string): Promise<QueueInfo | undefined> {
-    const writes = this.#writes;
-    const info = await this.mgmt.getGlobal<QueueInfo>(this.names.queueParameter(name));
-    if (writes === this.#writes) this.#queues.set(name, { info, at: Date.now() });
-    return info;
+  /**
+   * The settings of a queue, from a read-through cache every operation uses (`fresh` reads the
+   * broker): refreshed in the background past half its age, never served older than 1 s plus one read.
+   */
+  queue(name: string, fresh = false): Promise<QueueInfo | undefined> {
+    return this.#queues.get(name, fresh);
   }
 
   async putQueue(info: QueueInfo): Promise<void> {
     await this.mgmt.putGlobal(this.names.queueParameter(info.name), info);
-    this.#writes++;
-    this.#queues.set(info.name, { info, at: Date.now() });
+    this.#queues.set(info.name, info);
   }
 
   async deleteQueue(name: string): Promise<void> {
     await this.mgmt.deleteGlobal(this.names.queueParameter(name));
-    this.#writes++;
-    this.#queues.set(name, { info: undefined, at: Date.now() });
+    this.#queues.set(name, undefined);
   }
 
   async listQueues(prefix = ''): Promise<QueueInfo[]> {
