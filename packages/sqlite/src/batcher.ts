@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { BusyError, type Clock } from '@switchyard/core';
+import type { WalSync } from './wal-sync.js';
 
 /** What an operation sees while it runs inside a group commit. */
 export interface Tx {
@@ -11,6 +12,8 @@ export interface Tx {
 
 interface PendingOp {
   run: (tx: Tx) => unknown;
+  /** False for operations whose result may be handed out before the commit is on disk (leases, reads). */
+  durable: boolean;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -21,9 +24,11 @@ interface PendingOp {
  * others commit together. Every promise settles only after the
  * commit has returned, so "resolved" means "durable" (to the chosen synchronous setting).
  *
- * Because better-sqlite3 is synchronous, a commit's fsync blocks the thread; while it runs, new
+ * Because better-sqlite3 is synchronous, a commit blocks the thread; while it runs, new
  * operations pile up and go out together in the next commit, which is what makes many concurrent
- * sends and acks cost few fsyncs.
+ * sends and acks cost few commits. On a file with the `fsync` setting the commit itself does not
+ * fsync: a WalSync flushes the WAL on libuv's thread pool and durable operations settle after it,
+ * so the thread runs the next commit while the disk works.
  */
 export class Batcher {
   readonly #db: Database;
@@ -43,9 +48,15 @@ export class Batcher {
 
   /** Called when a transaction begins and when an operation rolls back (drop per-transaction caches). */
   readonly #reset: () => void;
+  readonly #sync: WalSync | undefined;
 
-  constructor(db: Database, clock: Clock, maxOps: number, reset: () => void) {
+  /**
+   * With `sync`, the connection commits without fsync (`synchronous=NORMAL`) and durable
+   * operations settle once `sync` has flushed the WAL past their commit.
+   */
+  constructor(db: Database, clock: Clock, maxOps: number, reset: () => void, sync?: WalSync) {
     this.#reset = reset;
+    this.#sync = sync;
     this.#db = db;
     this.#clock = clock;
     this.#maxOps = maxOps;
@@ -57,9 +68,14 @@ export class Batcher {
     this.#rollbackTo = db.prepare('ROLLBACK TO op');
   }
 
-  run<T>(fn: (tx: Tx) => T): Promise<T> {
+  /**
+   * Runs `fn` in the next group commit. `durable: false` lets the result settle as soon as the
+   * commit returns, before a background sync has flushed it (for leases and reads: losing one to
+   * a power cut only means the message is delivered again).
+   */
+  run<T>(fn: (tx: Tx) => T, durable = true): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#pending.push({ run: fn, resolve: resolve as (v: unknown) => void, reject });
+      this.#pending.push({ run: fn, durable, resolve: resolve as (v: unknown) => void, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
         setImmediate(() => this.flush());
@@ -127,11 +143,23 @@ export class Batcher {
     }
     this.commits++;
     this.ops += batch.length;
+    const sync = this.#sync;
+    let later: { op: PendingOp; value: unknown }[] | undefined;
     batch.forEach((op, i) => {
       const o = outcomes[i] as { ok: boolean; value: unknown };
-      if (o.ok) op.resolve(o.value);
-      else op.reject(o.value);
+      if (!o.ok) op.reject(o.value);
+      else if (sync && op.durable) (later ??= []).push({ op, value: o.value });
+      else op.resolve(o.value);
     });
+    if (sync && later) {
+      const waiting = later;
+      sync.afterCommit((err) => {
+        for (const { op, value } of waiting) {
+          if (err) op.reject(err);
+          else op.resolve(value);
+        }
+      });
+    }
     for (const fn of after) fn();
     return 'done';
   }

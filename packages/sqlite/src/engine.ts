@@ -2,13 +2,11 @@ import {
   ClosedError,
   longPoll,
   redriveInSteps,
-  supported,
   type AdminEngine,
   type Clock,
   type Delivery,
   type EncodedBody,
   type Engine,
-  type Features,
   type LeaseRequest,
   type QueueEngine,
   type RedriveOptions,
@@ -30,22 +28,9 @@ import * as settle from './settle.js';
 import { Store } from './store.js';
 import { createStreamEngine, type SqliteStreams } from './streams/stream-engine.js';
 import * as topics from './topics.js';
+import { WalSync } from './wal-sync.js';
+import { features } from './features.js';
 import { Waiters } from '@switchyard/core';
-
-const features: Features = {
-  fifo: supported,
-  delays: supported,
-  deadLetter: supported,
-  redrive: supported,
-  peek: supported,
-  topics: supported,
-  retention: supported,
-  streams: supported,
-  deadLetterCounts: supported,
-  injectedClock: supported,
-  streamClock: supported,
-  streamTransactions: supported,
-};
 
 /** Messages moved per transaction by redrive. */
 const redriveChunk = 100;
@@ -68,6 +53,7 @@ export class SqliteEngine implements Engine {
   readonly #clock: Clock;
   readonly #store: Store;
   readonly #batcher: Batcher;
+  readonly #walSync: WalSync | undefined;
   readonly #waiters: Waiters<number>;
   readonly #aborts = new AbortController();
   #closed = false;
@@ -79,17 +65,19 @@ export class SqliteEngine implements Engine {
   constructor(options: SqliteEngineOptions = {}) {
     this.options = resolveSqliteOptions(options);
     this.#clock = this.options.clock;
-    this.#db = openDatabase(this.options);
+    const opened = openDatabase(this.options);
+    this.#db = opened.db;
+    this.#walSync = opened.syncWalInBackground ? new WalSync(this.options.path) : undefined;
     this.#waiters = new Waiters<number>(this.#clock);
     this.#store = new Store(this.#db, this.#waiters);
-    this.#batcher = new Batcher(this.#db, this.#clock, this.options.maxOpsPerCommit, () => this.#store.forgetQueues());
+    this.#batcher = new Batcher(this.#db, this.#clock, this.options.maxOpsPerCommit, () => this.#store.forgetQueues(), this.#walSync);
     this.queues = this.#queueEngine();
     this.topics = { publish: (topic, entries) => this.#tx((tx) => topics.publish(this.#store, tx, topic, entries)) };
     this.admin = this.#adminEngine();
     this.streams = createStreamEngine({
       store: this.#store,
       clock: this.#clock,
-      run: (fn) => this.#tx(fn),
+      run: (fn, durable) => this.#tx(fn, durable),
       isClosed: () => this.#closed,
       closing: this.#aborts.signal,
       beforeWait: () => this.#watchOtherProcesses(),
@@ -97,9 +85,12 @@ export class SqliteEngine implements Engine {
     this.#scheduleSweep();
   }
 
-  /** Commits made and operations committed, for seeing how well group commit coalesces. */
-  get commitStats(): { commits: number; ops: number } {
-    return { commits: this.#batcher.commits, ops: this.#batcher.ops };
+  /**
+   * Commits made, operations committed and WAL syncs made (with the `fsync` setting on a file),
+   * for seeing how well group commit coalesces.
+   */
+  get commitStats(): { commits: number; ops: number; syncs: number } {
+    return { commits: this.#batcher.commits, ops: this.#batcher.ops, syncs: this.#walSync?.syncs ?? 0 };
   }
 
   async close(): Promise<void> {
@@ -112,6 +103,8 @@ export class SqliteEngine implements Engine {
     // Writes already accepted still commit; then the file is released.
     await new Promise<void>((resolve) => setImmediate(resolve));
     this.#batcher.flush();
+    await this.#walSync?.drained();
+    this.#walSync?.close();
     this.#db.close();
   }
 
@@ -119,9 +112,9 @@ export class SqliteEngine implements Engine {
     return this.close();
   }
 
-  #tx<T>(fn: (tx: Tx) => T): Promise<T> {
+  #tx<T>(fn: (tx: Tx) => T, durable = true): Promise<T> {
     if (this.#closed) return Promise.reject(new ClosedError());
-    return this.#batcher.run(fn);
+    return this.#batcher.run(fn, durable);
   }
 
   #queueEngine(): QueueEngine {
@@ -135,8 +128,8 @@ export class SqliteEngine implements Engine {
       moveToDeadLetter: (queue, receipt, o) => this.#tx((tx) => settle.deadLetter(s, tx, queue, receipt, o.error ?? null)),
       redrive: (queue, options, signal) => this.#redrive(queue, options, signal),
       purge: (queue) => this.#tx(() => inspect.purge(s, queue)),
-      peek: (queue, request) => this.#tx((tx) => inspect.peek(s, tx, queue, request)),
-      stats: (queue) => this.#tx((tx) => inspect.stats(s, tx, queue)),
+      peek: (queue, request) => this.#tx((tx) => inspect.peek(s, tx, queue, request), false),
+      stats: (queue) => this.#tx((tx) => inspect.stats(s, tx, queue), false),
     };
   }
 
@@ -166,7 +159,7 @@ export class SqliteEngine implements Engine {
       signal,
       closing: this.#aborts.signal,
       look: async () => {
-        const r = await this.#tx((tx) => leaseNow(this.#store, tx, queue, request));
+        const r = await this.#tx((tx) => leaseNow(this.#store, tx, queue, request), false);
         return { found: r.deliveries, key: r.queueId, version: r.version, nextVisibleAt: r.nextVisibleAt };
       },
       beforeWait: () => this.#watchOtherProcesses(),
@@ -175,21 +168,29 @@ export class SqliteEngine implements Engine {
 
   async #redrive(queue: string, options: RedriveOptions, signal?: AbortSignal): Promise<RedriveResult> {
     await this.#tx(() => checkRedrive(this.#store, queue, options));
-    return redriveInSteps({
-      clock: this.#clock,
-      options,
-      signal,
-      closing: this.#aborts.signal,
-      chunk: redriveChunk,
-      start: 0,
-      step: (cursor, limit) => this.#tx((tx) => redriveStep(this.#store, tx, queue, options.to, cursor, limit)),
-    });
+    try {
+      return await redriveInSteps({
+        clock: this.#clock,
+        options,
+        signal,
+        closing: this.#aborts.signal,
+        chunk: redriveChunk,
+        start: 0,
+        // Each step is atomic; the moves become durable together at the end (below), so a
+        // rate-limited redrive does not wait on the disk between steps.
+        step: (cursor, limit) => this.#tx((tx) => redriveStep(this.#store, tx, queue, options.to, cursor, limit), false),
+      });
+    } finally {
+      // A durable no-op: settles once every step before it is on disk.
+      if (!this.#closed) await this.#tx(() => undefined);
+    }
   }
 
   #scheduleSweep(): void {
     if (this.#closed) return;
     this.#sweepTimer = this.#clock.setTimer(() => {
-      this.#tx((tx) => (this.#sweepCursor = sweepExpired(this.#store, tx, this.#sweepCursor)))
+      // Housekeeping, so not durable: an expiry lost to a power cut is simply done again.
+      this.#tx((tx) => (this.#sweepCursor = sweepExpired(this.#store, tx, this.#sweepCursor)), false)
         .then(() => this.streams.sweep())
         .catch(() => undefined)
         .finally(() => this.#scheduleSweep());

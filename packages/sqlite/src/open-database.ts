@@ -3,18 +3,31 @@ import type { Database as Db } from 'better-sqlite3';
 import type { ResolvedSqliteOptions } from './options.js';
 import { migrate } from './schema.js';
 
+export interface OpenedDatabase {
+  db: Db;
+  /**
+   * True when commits are not fsynced by SQLite and the caller must sync the WAL itself before a
+   * durable write resolves (the `fsync` setting on a file in WAL mode; see WalSync).
+   */
+  syncWalInBackground: boolean;
+}
+
 /** Opens the file (WAL, the chosen synchronous level, a busy timeout) and migrates it. */
-export function openDatabase(o: ResolvedSqliteOptions): Db {
+export function openDatabase(o: ResolvedSqliteOptions): OpenedDatabase {
   const db = new Database(o.path, { timeout: o.busyTimeoutMs });
   try {
-    if (o.path !== ':memory:') db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${o.durability === 'fsync' ? 'FULL' : 'NORMAL'}`);
+    const wal = o.path !== ':memory:' && db.pragma('journal_mode = WAL', { simple: true }) === 'wal';
+    // `fsync` on a WAL file: SQLite commits without syncing and WalSync flushes the WAL on the
+    // thread pool before durable writes resolve, the guarantee of synchronous=FULL. Anywhere
+    // else (`:memory:`, or a file that could not switch to WAL) SQLite syncs on its own.
+    const syncWalInBackground = wal && o.durability === 'fsync';
+    db.pragma(`synchronous = ${o.durability === 'fsync' && !syncWalInBackground ? 'FULL' : 'NORMAL'}`);
     // Bigger pages cache and memory-mapped reads help the hot indexes without growing with depth.
     db.pragma('cache_size = -16000');
     db.pragma('temp_store = MEMORY');
     db.pragma('wal_autocheckpoint = 10000');
     migrate(db);
-    return db;
+    return { db, syncWalInBackground };
   } catch (err) {
     db.close();
     throw err;

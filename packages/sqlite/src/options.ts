@@ -1,8 +1,9 @@
 import { checkInt, InvalidArgumentError, systemClock, type Clock } from '@switchyard/core';
 
 /**
- * `fsync` (default): every commit is fsynced (`synchronous=FULL`), so a resolved send or ack
- * survives power loss. `relaxed`: `synchronous=NORMAL` in WAL mode; commits are not fsynced, so
+ * `fsync` (default): every commit is fsynced before the writes in it resolve, so a resolved send
+ * or ack survives power loss. (On a file the WAL is `fdatasync`ed on a background thread after the
+ * commit, the same guarantee as `synchronous=FULL` without blocking the event loop on the disk.) `relaxed`: `synchronous=NORMAL` in WAL mode; commits are not fsynced, so
  * a resolved send survives a crash of the process but may be lost if the machine loses power.
  */
 export type Durability = 'fsync' | 'relaxed';

@@ -14,7 +14,8 @@ export interface StreamHost {
   store: Store;
   clock: Clock;
   /** Runs `fn` in a group commit (rejects with ClosedError once the engine is closed). */
-  run<T>(fn: (tx: Tx) => T): Promise<T>;
+  /** Runs `fn` in the next group commit; `durable: false` settles before the commit is flushed to disk. */
+  run<T>(fn: (tx: Tx) => T, durable?: boolean): Promise<T>;
   isClosed(): boolean;
   /** Aborted when the engine closes. */
   closing: AbortSignal;
@@ -65,7 +66,8 @@ export function createStreamEngine(host: StreamHost): SqliteStreams {
     committedOffsets: (stream, group) => look(() => committedOffsets(store, stream, group)),
     loadState: (stream, group, partition) => look(() => loadState(store, stream, group, partition)),
     commit: (stream, group, request) => run((tx) => commit(store, tx, stream, group, request)),
-    sweep: () => run((tx) => trimAll(store, tx)),
+    // Retention is housekeeping: a trim lost to a power cut is simply done again.
+    sweep: () => run((tx) => trimAll(store, tx), false),
   };
 }
 
