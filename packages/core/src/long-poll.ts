@@ -36,7 +36,8 @@ export interface LongPollOptions<K extends string | number, T> {
 export async function longPoll<K extends string | number, T>(o: LongPollOptions<K, T>): Promise<T[]> {
   if (o.closing.aborted) throw new ClosedError();
   const deadline = o.clock.now() + o.waitMs;
-  const waitSignal = anySignal(o.signal, o.closing);
+  // Made on the first wait: most polls find something at once and never need it.
+  let waitSignal: AbortSignal | undefined;
   for (;;) {
     if (o.closing.aborted) return [];
     if (o.signal?.aborted) throw new AbortedError({ cause: o.signal.reason });
@@ -49,6 +50,7 @@ export async function longPoll<K extends string | number, T>(o: LongPollOptions<
     // The clock may have passed `until` while looking: look again at once.
     if (until <= now) continue;
     o.beforeWait?.();
+    waitSignal ??= anySignal(o.signal, o.closing);
     await o.waiters.wait(look.key, look.version, until, waitSignal);
   }
 }

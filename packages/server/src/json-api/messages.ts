@@ -1,6 +1,7 @@
 import { InvalidArgumentError, isSwitchyardError } from '@switchyard/core';
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.js';
+import { requestSignal } from '../request-signal.js';
 import { deliveryToWire, fromWire, peekedToWire } from './codec.js';
 
 interface NameParams {
@@ -28,21 +29,18 @@ export function messageRoutes(app: FastifyInstance, ctx: ServerContext): void {
     ctx.authorize(req, 'receive', req.params.name);
     const body = req.body ?? {};
     const queue = broker.queue(req.params.name);
-    // A long poll ends early, empty, when the server shuts down or the client goes away. (The
-    // response, not the request, tells: a request emits 'close' as soon as its body is read.)
-    const gone = new AbortController();
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) gone.abort();
-    });
+    // A long poll ends early, empty, when the server shuts down or the client goes away.
+    const gone = requestSignal(reply, ctx.shutdown);
     metrics.waiting.inc();
     try {
-      const messages = await queue.receive({ ...body, signal: AbortSignal.any([ctx.shutdown, gone.signal]) });
+      const messages = await queue.receive({ ...body, signal: gone.signal });
       metrics.received.inc({ queue: queue.name }, messages.length);
       return { messages: messages.map(deliveryToWire) };
     } catch (err) {
       if (isSwitchyardError(err, 'ABORTED')) return { messages: [] };
       throw err;
     } finally {
+      gone.release();
       metrics.waiting.dec();
     }
   });

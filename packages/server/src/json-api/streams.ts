@@ -1,6 +1,7 @@
 import { checkStreamName, InvalidArgumentError, isSwitchyardError, resolveStreamOptions, streamsOf, type StreamOptions } from '@switchyard/core';
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.js';
+import { requestSignal } from '../request-signal.js';
 import { fromWire } from './codec.js';
 import { streamGroupRoutes } from './stream-groups.js';
 import { queryInt, readRequest, recordToWire } from './stream-wire.js';
@@ -54,20 +55,17 @@ export function streamRoutes(app: FastifyInstance, ctx: ServerContext): void {
     ctx.authorize(req, 'receive', req.params.name);
     const name = checkStreamName(req.params.name);
     const request = readRequest(req.body, broker.limits);
-    // A long poll ends early, empty, when the server shuts down or the client goes away. (The
-    // response, not the request, tells: a request emits 'close' as soon as its body is read.)
-    const gone = new AbortController();
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) gone.abort();
-    });
+    // A long poll ends early, empty, when the server shuts down or the client goes away.
+    const gone = requestSignal(reply, ctx.shutdown);
     metrics.waiting.inc();
     try {
-      const records = await streams().read(name, request, AbortSignal.any([ctx.shutdown, gone.signal]));
+      const records = await streams().read(name, request, gone.signal);
       return { records: records.map(recordToWire) };
     } catch (err) {
       if (isSwitchyardError(err, 'ABORTED')) return { records: [] };
       throw err;
     } finally {
+      gone.release();
       metrics.waiting.dec();
     }
   });

@@ -2,6 +2,7 @@ import type { Clock } from '@switchyard/core';
 import { InstanceNotFoundError, type MemoryRegistry } from '@switchyard/discovery/registry';
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.js';
+import { requestSignal } from '../request-signal.js';
 import type { LeaseTable } from './lease-table.js';
 import { nextSnapshot } from './next-snapshot.js';
 import { healthRequest, pollQuery, registerRequest } from './wire.js';
@@ -53,15 +54,12 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext, host: R
     const { index, waitMs } = pollQuery(req.query);
     if (index === undefined || waitMs === 0) return registry.get(service);
     // Ends early, with the current snapshot, when the server shuts down or the client goes away.
-    // (The response, not the request, tells: a request emits 'close' as soon as its body is read.)
-    const gone = new AbortController();
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) gone.abort();
-    });
+    const gone = requestSignal(reply, ctx.shutdown);
     metrics.registryWatches.inc();
     try {
-      return await nextSnapshot(registry, service, index, waitMs, clock, AbortSignal.any([ctx.shutdown, gone.signal]));
+      return await nextSnapshot(registry, service, index, waitMs, clock, gone.signal);
     } finally {
+      gone.release();
       metrics.registryWatches.dec();
     }
   });

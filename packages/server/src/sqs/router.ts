@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerContext } from '../context.js';
 import type { Credentials } from '../auth/credentials.js';
 import { verifySigV4 } from '../auth/sigv4.js';
+import { requestSignal } from '../request-signal.js';
 import type { SqsAction, SqsContext } from './context.js';
 import { sqsErrors, toSqsError } from './errors.js';
 import { messageActions } from './message-actions.js';
@@ -39,21 +40,23 @@ export function sqsRoutes(app: FastifyInstance, server: ServerContext, sqs: SqsC
         throw sqsErrors.serialization('Start of structure or map found where not expected.');
       }
       if (typeof input !== 'object' || input === null || Array.isArray(input)) throw sqsErrors.serialization('The request body must be a JSON object.');
-      const gone = new AbortController();
-      reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished) gone.abort();
-      });
-      const result = await action(sqs, {
-        input,
-        signal: AbortSignal.any([sqs.shutdown, gone.signal]),
-        baseUrl: server.baseUrl(req),
-        principal,
-        authorize: (act, resource) => {
-          if (credentials && principal !== undefined && !credentials.allows(principal, act, resource)) {
-            throw sqsErrors.accessDenied(`Access to the resource ${resource} is denied (${act}).`);
-          }
-        },
-      });
+      const gone = requestSignal(reply, sqs.shutdown);
+      let result: unknown;
+      try {
+        result = await action(sqs, {
+          input,
+          signal: gone.signal,
+          baseUrl: server.baseUrl(req),
+          principal,
+          authorize: (act, resource) => {
+            if (credentials && principal !== undefined && !credentials.allows(principal, act, resource)) {
+              throw sqsErrors.accessDenied(`Access to the resource ${resource} is denied (${act}).`);
+            }
+          },
+        });
+      } finally {
+        gone.release();
+      }
       return reply.code(200).send(JSON.stringify(result));
     } catch (err) {
       const e = toSqsError(err);
