@@ -34,6 +34,7 @@ export class Batcher {
   readonly #db: Database;
   readonly #clock: Clock;
   readonly #maxOps: number;
+  readonly #waitTurns: number;
   #pending: PendingOp[] = [];
   #scheduled = false;
   readonly #begin: Statement;
@@ -54,12 +55,13 @@ export class Batcher {
    * With `sync`, the connection commits without fsync (`synchronous=NORMAL`) and durable
    * operations settle once `sync` has flushed the WAL past their commit.
    */
-  constructor(db: Database, clock: Clock, maxOps: number, reset: () => void, sync?: WalSync) {
+  constructor(db: Database, clock: Clock, limits: { maxOps: number; waitTurns: number }, reset: () => void, sync?: WalSync) {
     this.#reset = reset;
     this.#sync = sync;
     this.#db = db;
     this.#clock = clock;
-    this.#maxOps = maxOps;
+    this.#maxOps = limits.maxOps;
+    this.#waitTurns = limits.waitTurns;
     this.#begin = db.prepare('BEGIN IMMEDIATE');
     this.#commit = db.prepare('COMMIT');
     this.#rollback = db.prepare('ROLLBACK');
@@ -78,10 +80,31 @@ export class Batcher {
       this.#pending.push({ run: fn, durable, resolve: resolve as (v: unknown) => void, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
-        setImmediate(() => this.flush());
+        this.#seen = 0;
+        this.#turns = 0;
+        setImmediate(this.#tick);
       }
     });
   }
+
+  /** Operations pending at the last turn, and turns waited, for the commit being gathered. */
+  #seen = 0;
+  #turns = 0;
+  /**
+   * Runs once per turn of the event loop while a commit is being gathered: it waits another turn
+   * while operations keep arriving (up to `waitTurns`), then commits. Requests that arrive over the
+   * network are parsed a few per turn, so without this a server commits about one request at a
+   * time; a turn with no new operation, a full batch or the limit ends the wait at once.
+   */
+  readonly #tick = (): void => {
+    if (this.#pending.length > this.#seen && this.#turns < this.#waitTurns && this.#pending.length < this.#maxOps) {
+      this.#seen = this.#pending.length;
+      this.#turns++;
+      setImmediate(this.#tick);
+      return;
+    }
+    this.flush();
+  };
 
   /** Commits everything pending now. */
   flush(): void {

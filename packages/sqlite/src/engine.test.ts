@@ -48,6 +48,31 @@ describe('sqlite engine on a file', () => {
     await broker.close();
   });
 
+  it('waits up to commitWaitTurns turns of the event loop for operations that keep arriving', async () => {
+    const sendOverTurns = async (engine: SqliteEngine, turns: number) => {
+      const q = await new Broker(engine).createQueue('trickle');
+      const before = engine.commitStats.commits;
+      const sends: Promise<unknown>[] = [];
+      for (let i = 0; i < turns; i++) {
+        sends.push(q.send({ body: i }));
+        await new Promise((r) => setImmediate(r)); // the next one arrives a turn later
+      }
+      await Promise.all(sends);
+      return engine.commitStats.commits - before;
+    };
+    const eager = new SqliteEngine({ path: file(), commitWaitTurns: 0 });
+    const patient = new SqliteEngine({ path: file(), commitWaitTurns: 2 });
+    assert.equal(await sendOverTurns(eager, 3), 3, 'without waiting, one commit per turn');
+    assert.equal(await sendOverTurns(patient, 3), 1, 'three sends a turn apart share one commit');
+    // A turn that brings nothing commits at once: a lone send is not held back.
+    const lone = patient.commitStats.commits;
+    await new Broker(patient).queue('trickle').send({ body: 'alone' });
+    assert.equal(patient.commitStats.commits - lone, 1);
+    assert.throws(() => new SqliteEngine({ commitWaitTurns: -1 }), { code: 'INVALID_ARGUMENT' });
+    await eager.close();
+    await patient.close();
+  });
+
   it('never leases one message to two connections on the same file', async () => {
     const path = file();
     const a = await openBroker({ path });

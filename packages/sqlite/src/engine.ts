@@ -70,7 +70,13 @@ export class SqliteEngine implements Engine {
     this.#walSync = opened.syncWalInBackground ? new WalSync(this.options.path) : undefined;
     this.#waiters = new Waiters<number>(this.#clock);
     this.#store = new Store(this.#db, this.#waiters);
-    this.#batcher = new Batcher(this.#db, this.#clock, this.options.maxOpsPerCommit, () => this.#store.forgetQueues(), this.#walSync);
+    this.#batcher = new Batcher(
+      this.#db,
+      this.#clock,
+      { maxOps: this.options.maxOpsPerCommit, waitTurns: this.options.commitWaitTurns },
+      () => this.#store.forgetQueues(),
+      this.#walSync,
+    );
     this.queues = this.#queueEngine();
     this.topics = { publish: (topic, entries) => this.#tx((tx) => topics.publish(this.#store, tx, topic, entries)) };
     this.admin = this.#adminEngine();

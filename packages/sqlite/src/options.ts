@@ -25,6 +25,12 @@ export interface SqliteEngineOptions {
   watchIntervalMs?: number;
   /** Most operations committed in one transaction. Default 2000. */
   maxOpsPerCommit?: number;
+  /**
+   * Group commit: how many more turns of the event loop a commit may wait for operations while
+   * they keep arriving (a turn that brings none commits at once). Default 2; 0 commits on the
+   * first turn. Under network load (the server) it gathers several requests per commit.
+   */
+  commitWaitTurns?: number;
 }
 
 export interface ResolvedSqliteOptions {
@@ -35,6 +41,7 @@ export interface ResolvedSqliteOptions {
   sweepIntervalMs: number;
   watchIntervalMs: number;
   maxOpsPerCommit: number;
+  commitWaitTurns: number;
 }
 
 export function resolveSqliteOptions(options: SqliteEngineOptions = {}): ResolvedSqliteOptions {
@@ -50,5 +57,6 @@ export function resolveSqliteOptions(options: SqliteEngineOptions = {}): Resolve
     sweepIntervalMs: checkInt('sweepIntervalMs', options.sweepIntervalMs ?? 1000, { min: 10, max: 3_600_000 }),
     watchIntervalMs: checkInt('watchIntervalMs', options.watchIntervalMs ?? 50, { min: 5, max: 60_000 }),
     maxOpsPerCommit: checkInt('maxOpsPerCommit', options.maxOpsPerCommit ?? 2000, { min: 1, max: 100_000 }),
+    commitWaitTurns: checkInt('commitWaitTurns', options.commitWaitTurns ?? 2, { min: 0, max: 100 }),
   };
 }
