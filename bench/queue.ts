@@ -73,7 +73,7 @@ function batchInsertLimit(): void {
 function queueStatementsLimit(): void {
   const { db, cleanup } = rawDb();
   db.pragma('cache_size = -16000');
-  db.pragma('wal_autocheckpoint = 10000');
+  db.pragma('wal_autocheckpoint = 2000');
   migrate(db);
   db.prepare("INSERT INTO queues (name, fifo, visibility_ms, delay_ms, retention_ms, dedup_window_ms, created_at) VALUES ('q', 0, 60000, 0, 1e12, 300000, 0)").run();
   const insert = db.prepare(`INSERT INTO messages (queue_id, id, type, body_kind, headers, key, dedup_id, ts, enqueued_at, available_at, visible_at, expires_at, fifo_group)
