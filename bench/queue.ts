@@ -225,7 +225,7 @@ async function e2e(durability: Durability, shape: ConsumerShape, suffix = ''): P
     sys_us_per_msg: round(cpu.system / e2eCount, 1),
     messages: e2eCount,
     messages_per_commit: round(e2eCount / throughputCommits, 1),
-    durability: durability === 'fsync' ? 'fsync (synchronous=FULL)' : 'relaxed (synchronous=NORMAL)',
+    durability: durability === 'fsync' ? 'fsync (WAL fdatasync before a write resolves)' : 'relaxed (synchronous=NORMAL)',
   });
 }
 

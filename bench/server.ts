@@ -125,7 +125,7 @@ async function jsonBatch10(): Promise<void> {
         const got = await post('/v1/queues/bench/receive', { max: 10, waitMs: 1000 });
         await post('/v1/queues/bench/ack', { receipts: got.messages.map((m) => m.receipt) });
       },
-      { durability: 'fsync (synchronous=FULL)', client: 'undici Pool, JSON API (batch ack), separate process' },
+      { durability: 'fsync (WAL fdatasync before a write resolves)', client: 'undici Pool, JSON API (batch ack), separate process' },
     );
   } finally {
     await pool.close();
@@ -147,7 +147,7 @@ async function pushBatch10(): Promise<void> {
         const got = await q.receive({ max: 10, waitMs: 1000 });
         await Promise.all(got.map((m) => q.ack(m)));
       },
-      { durability: 'fsync (synchronous=FULL)', client: '@switchyard/remote (HTTP send, WebSocket receive and ack), separate process' },
+      { durability: 'fsync (WAL fdatasync before a write resolves)', client: '@switchyard/remote (HTTP send, WebSocket receive and ack), separate process' },
     );
   } finally {
     await broker.close();
@@ -170,7 +170,7 @@ async function sqsBatch10(): Promise<void> {
         const msgs = got.Messages ?? [];
         if (msgs.length > 0) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: msgs.map((m, i) => ({ Id: `d${i}`, ReceiptHandle: m.ReceiptHandle as string })) }));
       },
-      { durability: 'fsync (synchronous=FULL)', client: '@aws-sdk/client-sqs, separate process' },
+      { durability: 'fsync (WAL fdatasync before a write resolves)', client: '@aws-sdk/client-sqs, separate process' },
     );
   } finally {
     sqs.destroy();
@@ -191,7 +191,7 @@ async function inProcessBatch10(): Promise<void> {
         const got = await q.receive({ max: 10, waitMs: 1000 });
         await Promise.all(got.map((m) => q.ack(m)));
       },
-      { durability: 'fsync (synchronous=FULL)', client: 'same process, no network' },
+      { durability: 'fsync (WAL fdatasync before a write resolves)', client: 'same process, no network' },
     );
   } finally {
     await broker.close();
