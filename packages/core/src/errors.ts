@@ -50,6 +50,11 @@ export const ErrorCode = {
   RequestFailed: 'REQUEST_FAILED',
   /** An outbox or inbox write was made outside the caller's database transaction. */
   NotInTransaction: 'NOT_IN_TRANSACTION',
+  /**
+   * Optimistic concurrency: an event stream or saga was not at the version the write expected
+   * (someone else wrote first). Nothing was written; load it again and retry.
+   */
+  WrongExpectedVersion: 'WRONG_EXPECTED_VERSION',
   /** A registry lease ended (it expired or was revoked): the instance must register again. */
   LeaseExpired: 'LEASE_EXPIRED',
   /** No registered instance of that service and id (it never registered, left, or expired). */

@@ -8,35 +8,14 @@ import { OutboxRelay } from '../relay.js';
 import type { SentEvent } from '../relay-options.js';
 import type { OutboxStore } from '../store.js';
 import { Collector, memoryLogger, peekAll, testBroker } from '../testing/harness.js';
+import { freshPool as freshDatabase, inTransaction } from '../testing/postgres.js';
 import { PostgresOutbox } from './outbox.js';
 
 const server = await startPostgres();
 after(() => server?.stop());
 
-let dbCount = 0;
 /** A fresh database with an orders table, and a pool on it. */
-async function freshPool(): Promise<pg.Pool> {
-  const url = await (server as NonNullable<typeof server>).createDatabase(`outbox_${process.pid}_${dbCount++}`);
-  const pool = new pg.Pool({ connectionString: url, max: 8 });
-  pool.on('error', () => undefined); // connections ended by the server's shutdown after a failed test
-  await pool.query('CREATE TABLE orders (id TEXT PRIMARY KEY, total INTEGER NOT NULL)');
-  return pool;
-}
-
-async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK');
-    throw err;
-  } finally {
-    client.release();
-  }
-}
+const freshPool = (): Promise<pg.Pool> => freshDatabase(server as NonNullable<typeof server>, 'outbox', 'CREATE TABLE orders (id TEXT PRIMARY KEY, total INTEGER NOT NULL)');
 
 function watched(broker: Broker, sent: string[]): Broker {
   const e = broker.engine;

@@ -1,7 +1,6 @@
 import { defaultLogger, type Logger } from '@switchyard/consumer';
 import { checkInt, InvalidArgumentError, resolveMessageLimits, systemClock, type Broker, type Clock, type MessageLimits } from '@switchyard/core';
 import type { ClientBase, Pool } from 'pg';
-import { NotInTransactionError } from '../errors.js';
 import { checkIdentifier } from '../identifiers.js';
 import { prepareRecord, type OutboxMessage } from '../outbox-message.js';
 import { OutboxRelay } from '../relay.js';
@@ -9,6 +8,7 @@ import type { RelayOptions } from '../relay-options.js';
 import type { OutboxStats } from '../store.js';
 import { canWatchCommits, CommitNotifier } from './commit-notifier.js';
 import { migrateOutbox } from './schema.js';
+import { requireTransaction } from './transaction.js';
 import { PostgresOutboxStore } from './store.js';
 
 export interface PostgresOutboxOptions {
@@ -92,9 +92,7 @@ export class PostgresOutbox {
 
   /** Writes several messages (delivered in this order) in the caller's transaction. */
   async addBatch(client: ClientBase, messages: readonly OutboxMessage[]): Promise<string[]> {
-    if (typeof client?.query !== 'function') throw new InvalidArgumentError('client', 'must be a pg client (the one running your transaction)');
-    const status = (client as { getTransactionStatus?: () => string | null }).getTransactionStatus?.();
-    if (status === 'I') throw new NotInTransactionError('outbox.add');
+    requireTransaction(client, 'outbox.add');
     if (!Array.isArray(messages)) throw new InvalidArgumentError('messages', 'must be an array');
     const records = messages.map((m) => prepareRecord(m, this.#limits, this.#clock));
     const watch = this.#notifier !== undefined && canWatchCommits(client);

@@ -64,3 +64,45 @@ export function migrateInbox(pool: Pool, t: string): Promise<void> {
     CREATE INDEX IF NOT EXISTS ${t}_processed ON ${t} (consumer, processed_at);`,
   );
 }
+
+/**
+ * The event store; the same shape as on SQLite. The unique constraint is named so that a
+ * violation of it can be told from any other (`${t}_version` fits PostgreSQL's 63 characters).
+ */
+export function migrateEventStore(pool: Pool, t: string): Promise<void> {
+  return migrate(
+    pool,
+    `switchyard:migrate:${t}`,
+    `CREATE TABLE IF NOT EXISTS ${t} (
+      position BIGSERIAL PRIMARY KEY,
+      stream_id TEXT NOT NULL,
+      version BIGINT NOT NULL CHECK (version >= 1),
+      id TEXT NOT NULL,
+      type TEXT NOT NULL,
+      body_kind SMALLINT NOT NULL,
+      body BYTEA NOT NULL,
+      headers TEXT NOT NULL,
+      timestamp BIGINT NOT NULL,
+      recorded_at BIGINT NOT NULL,
+      CONSTRAINT ${t}_version UNIQUE (stream_id, version)
+    );`,
+  );
+}
+
+export function migrateSagaStore(pool: Pool, t: string): Promise<void> {
+  return migrate(
+    pool,
+    `switchyard:migrate:${t}`,
+    `CREATE TABLE IF NOT EXISTS ${t} (
+      saga_type TEXT NOT NULL,
+      saga_id TEXT NOT NULL,
+      state TEXT NOT NULL,
+      version BIGINT NOT NULL,
+      status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'compensating', 'failed')),
+      created_at BIGINT NOT NULL,
+      updated_at BIGINT NOT NULL,
+      PRIMARY KEY (saga_type, saga_id)
+    );
+    CREATE INDEX IF NOT EXISTS ${t}_active ON ${t} (updated_at) WHERE status IN ('running', 'compensating');`,
+  );
+}

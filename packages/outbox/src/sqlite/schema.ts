@@ -46,3 +46,43 @@ export function migrateInbox(db: Database, t: string): void {
     CREATE INDEX IF NOT EXISTS ${t}_processed ON ${t} (consumer, processed_at);
   `);
 }
+
+/**
+ * The event store: `position` orders all events (AUTOINCREMENT: never reused; SQLite has one
+ * writer, so positions are taken in commit order); UNIQUE (stream_id, version) makes two appends
+ * of the same version impossible, whatever the isolation.
+ */
+export function migrateEventStore(db: Database, t: string): void {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS ${t} (
+      position INTEGER PRIMARY KEY AUTOINCREMENT,
+      stream_id TEXT NOT NULL,
+      version INTEGER NOT NULL CHECK (version >= 1),
+      id TEXT NOT NULL,
+      type TEXT NOT NULL,
+      body_kind INTEGER NOT NULL,
+      body BLOB NOT NULL,
+      headers TEXT NOT NULL,
+      timestamp INTEGER NOT NULL,
+      recorded_at INTEGER NOT NULL,
+      UNIQUE (stream_id, version)
+    );
+  `);
+}
+
+/** Saga state, one row per (type, id); the partial index serves the supervisor's `findStale`. */
+export function migrateSagaStore(db: Database, t: string): void {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS ${t} (
+      saga_type TEXT NOT NULL,
+      saga_id TEXT NOT NULL,
+      state TEXT NOT NULL,
+      version INTEGER NOT NULL,
+      status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'compensating', 'failed')),
+      created_at INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL,
+      PRIMARY KEY (saga_type, saga_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS ${t}_active ON ${t} (updated_at) WHERE status IN ('running', 'compensating');
+  `);
+}
