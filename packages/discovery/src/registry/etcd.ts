@@ -14,6 +14,7 @@ import { checkName, checkPositive } from '../validate.js';
 import { decode, encode, keyOf, readService, toSnapshot } from './etcd-codec.js';
 import { EtcdServiceWatch } from './etcd-watch.js';
 import type { Lease, RegisterOptions, Registry, SetHealthOptions, Watch, WatchListener } from './registry.js';
+import { OpenWatches } from './open-watches.js';
 
 export interface EtcdRegistryOptions {
   /** A client to use (not closed by `close()`); or give `hosts`. */
@@ -31,7 +32,7 @@ export class EtcdRegistry implements Registry {
   readonly #owned: boolean;
   readonly #ns: Namespace;
   readonly #clock: Clock;
-  readonly #watches = new Set<EtcdServiceWatch>();
+  readonly #watches = new OpenWatches<EtcdServiceWatch>();
   #closed = false;
 
   constructor(options: EtcdRegistryOptions) {
@@ -85,21 +86,13 @@ export class EtcdRegistry implements Registry {
 
   async watch(service: string, listener: WatchListener): Promise<Watch> {
     this.#open();
-    const w = new EtcdServiceWatch(this.#ns, checkName('service', service), listener, (x) => this.#watches.delete(x));
-    this.#watches.add(w);
-    try {
-      await w.start();
-    } catch (err) {
-      await w.close();
-      throw err;
-    }
-    return w;
+    return this.#watches.open(new EtcdServiceWatch(this.#ns, checkName('service', service), listener, this.#watches.forget));
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.allSettled([...this.#watches].map((w) => w.close()));
+    await this.#watches.closeAll();
     if (this.#owned) this.#client.close();
   }
 

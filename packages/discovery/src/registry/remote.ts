@@ -18,6 +18,7 @@ import { checkName, checkPositive } from '../validate.js';
 import type { Lease, RegisterOptions, Registry, SetHealthOptions, Watch, WatchListener } from './registry.js';
 import { RemoteServiceWatch } from './remote-watch.js';
 import { RegistryTransport, snapshotFromWire } from './remote-wire.js';
+import { OpenWatches } from './open-watches.js';
 
 export interface RemoteRegistryOptions {
   /** The server's base URL, e.g. `http://127.0.0.1:4100`; a path prefix is kept. */
@@ -42,7 +43,7 @@ export class RemoteRegistry implements Registry {
   readonly #ownsDispatcher: boolean;
   readonly #waitMs: number;
   readonly #retryMs: number;
-  readonly #watches = new Set<RemoteServiceWatch>();
+  readonly #watches = new OpenWatches<RemoteServiceWatch>();
   #closed = false;
 
   constructor(options: RemoteRegistryOptions) {
@@ -104,21 +105,13 @@ export class RemoteRegistry implements Registry {
 
   async watch(service: string, listener: WatchListener): Promise<Watch> {
     this.#open();
-    const w = new RemoteServiceWatch(this.#t, checkName('service', service), listener, this.#waitMs, this.#retryMs, (x) => this.#watches.delete(x));
-    this.#watches.add(w);
-    try {
-      await w.start();
-    } catch (err) {
-      await w.close();
-      throw err;
-    }
-    return w;
+    return this.#watches.open(new RemoteServiceWatch(this.#t, checkName('service', service), listener, this.#waitMs, this.#retryMs, this.#watches.forget));
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.allSettled([...this.#watches].map((w) => w.close()));
+    await this.#watches.closeAll();
     if (this.#ownsDispatcher) await this.#dispatcher.close();
   }
 
