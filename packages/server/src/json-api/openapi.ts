@@ -2,17 +2,13 @@
  * The JSON API described as OpenAPI 3.1, served at GET /v1/openapi.json. Errors are always
  * `{ "error": { "code": "<STABLE_CODE>", "message": "…" } }`.
  */
+import { body, ok, op, ref } from '../openapi-builders.js';
 import { pushPaths, pushSchemas } from '../push/openapi.js';
 import { registryPaths, registrySchemas } from '../registry/openapi.js';
 import { testClockPaths } from '../test-clock/openapi.js';
 import { streamPaths, streamSchemas } from './stream-openapi.js';
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object) => ({ content: { 'application/json': { schema } } });
-const ok = (schema: object, description = 'OK') => ({ '200': { description, ...json(schema) }, default: { description: 'Error', ...json(ref('Error')) } });
 const name = (what: string) => ({ name: 'name', in: 'path', required: true, schema: { type: 'string' }, description: `${what} name` });
-const op = (summary: string, responses: object, extra: object = {}) => ({ summary, responses, ...extra });
-const body = (schema: object) => ({ requestBody: { required: true, ...json(schema) } });
 
 export const openApiDocument = {
   openapi: '3.1.0',

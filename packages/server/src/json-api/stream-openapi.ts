@@ -2,13 +2,8 @@
  * The stream routes (streams.ts, stream-groups.ts) in the OpenAPI document; openapi.ts merges
  * these in. Shapes follow core's stream-config.ts and stream-group.ts; bytes are base64.
  */
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object) => ({ content: { 'application/json': { schema } } });
-const ok = (schema: object) => ({ '200': { description: 'OK', ...json(schema) }, default: { description: 'Error', ...json(ref('Error')) } });
-const op = (summary: string, responses: object, extra: object = {}) => ({ summary, responses, ...extra });
-const body = (schema: object) => ({ requestBody: { required: true, ...json(schema) } });
-const obj = (properties: object, required: string[] = []) => ({ type: 'object', properties, ...(required.length ? { required } : {}) });
-const int = { type: 'integer' };
+import { body, int, obj, ok, op, ref } from '../openapi-builders.js';
+
 const stream = { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,249}$' }, description: 'Stream name' };
 const group = { name: 'group', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,249}$' }, description: 'Consumer group name' };
 const query = (name: string, description: string) => ({ name, in: 'query', required: true, schema: int, description });

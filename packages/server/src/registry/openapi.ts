@@ -2,14 +2,8 @@
  * The registry routes (registry/routes.ts) in the OpenAPI document; openapi.ts merges these in.
  * Shapes follow discovery's instance.ts.
  */
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object) => ({ content: { 'application/json': { schema } } });
-const ok = (schema: object) => ({ '200': { description: 'OK', ...json(schema) }, default: { description: 'Error', ...json(ref('Error')) } });
-const op = (summary: string, responses: object, extra: object = {}) => ({ summary, responses, ...extra });
-const body = (schema: object) => ({ requestBody: { required: true, ...json(schema) } });
-const obj = (properties: object, required: string[] = []) => ({ type: 'object', properties, ...(required.length ? { required } : {}) });
-const int = { type: 'integer' };
-const str = { type: 'string' };
+import { body, int, obj, ok, op, ref, str } from '../openapi-builders.js';
+
 const name = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$' };
 const service = { name: 'service', in: 'path', required: true, schema: name, description: 'Service name' };
 const instance = { name: 'id', in: 'path', required: true, schema: name, description: 'Instance id, unique within the service' };
