@@ -95,6 +95,7 @@ export class NatsAdmin implements AdminEngine {
     await this.ctx.meta.deleteSubscriptionsOf(name);
     await this.ctx.meta.deleteQueue(name);
     this.ctx.released.delete(name);
+    this.ctx.acked.forget(name);
     return true;
   }
 

@@ -5,6 +5,7 @@ import type { Inbox } from './inbox.js';
 import type { LeaseTable } from './leases.js';
 import type { Metadata } from './metadata.js';
 import type { Names } from './names.js';
+import type { RecentAcks } from './recent-acks.js';
 
 /** What the engine's parts share: the connection, the JetStream clients and local lease state. */
 export interface Context {
@@ -20,6 +21,8 @@ export interface Context {
   closing: AbortController;
   /** Per queue, stream sequences this engine nacked that the server still counts as pending acks. */
   released: Map<string, Set<number>>;
+  /** Stream sequences this engine acked, so a server that forgot the ack cannot deliver them again. */
+  acked: RecentAcks;
 }
 
 export function checkOpen(ctx: Context): void {

@@ -13,6 +13,7 @@ import { resolveNatsOptions, type NatsEngineOptions } from './options.js';
 import { NatsQueues } from './queues.js';
 import { NatsStreams } from './streams/stream-engine.js';
 import { NatsTopics } from './topics.js';
+import { RecentAcks } from './recent-acks.js';
 
 /**
  * The engine on NATS JetStream. The client reconnects by itself for as long as the engine is
@@ -57,6 +58,7 @@ export class NatsEngine implements Engine {
         inbox: new Inbox(nc),
         closing: new AbortController(),
         released: new Map(),
+        acked: new RecentAcks(),
       };
       const streams = new NatsStreams({ nc, js, jsm, prefix: o.prefix, clock: o.clock, sweepIntervalMs: o.streamSweepIntervalMs, closing: ctx.closing.signal });
       return new NatsEngine(ctx, streams);

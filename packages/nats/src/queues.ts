@@ -83,6 +83,11 @@ export class NatsQueues implements QueueEngine {
     const ack = parseAckSubject(m.reply ?? '');
     if (!ack) return undefined;
     this.ctx.released.get(info.name)?.delete(ack.streamSeq);
+    if (this.ctx.acked.has(info.name, ack.streamSeq)) {
+      // Acked and confirmed before, then forgotten by the server (see RecentAcks): ack it again.
+      await settleOnServer(this.ctx, m.reply ?? '', '+ACK');
+      return undefined;
+    }
     const message = decodeForeign(m.data, `${info.name}:${ack.streamSeq}`);
     const policy = info.deadLetter;
     if (policy && ack.delivered > policy.maxReceives) {
@@ -98,10 +103,11 @@ export class NatsQueues implements QueueEngine {
 
   async remove(queue: string, receipt: string): Promise<void> {
     await requireQueue(this.ctx, queue);
-    const { lease, reply } = this.#resolve(queue, receipt);
+    const { lease, reply, parsed } = this.#resolve(queue, receipt);
     if (lease?.state === 'acked') return;
     if (lease) this.ctx.leases.requireActive(lease);
     await settleOnServer(this.ctx, reply, '+ACK');
+    this.ctx.acked.add(queue, parsed.streamSeq);
     if (lease) this.ctx.leases.settle(lease, 'acked');
     this.ctx.released.get(queue)?.delete(lease?.streamSeq ?? -1);
   }
