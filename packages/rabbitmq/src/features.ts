@@ -1,6 +1,15 @@
 import { supported, unsupported, type Features } from '@switchyard/core';
 
-const streamsReason = 'not built yet: RabbitMQ streams need the stream protocol for offsets and consumer groups with partition assignment';
+/**
+ * Checked against RabbitMQ 3.10.8 (Debian's): a stream queue over AMQP 0-9-1 takes confirmed
+ * publishes and replays from `x-stream-offset`, but the rest of the contract has nothing native
+ * to stand on, and building it in the client is the emulation this package avoids.
+ */
+const streamsReason =
+  'RabbitMQ 3.10 streams cannot carry the stream contract natively: a publisher confirm does not say which offset a record got (append must return it); ' +
+  'neither queue.declare (message count 0 for a stream) nor the management API reports a stream\'s first or last offset; ' +
+  'consumer groups (single active consumer, super streams) and the StreamStats command arrive in 3.11; ' +
+  'and x-max-age / x-max-length-bytes drop whole segments without regard for committed offsets and without a count. Use the SQLite, Redis or NATS engine for streams';
 
 /** What RabbitMQ 3.10 can and cannot do for the contract, each with the reason the suite prints. */
 export const rabbitFeatures: Features = {
