@@ -26,4 +26,6 @@ runConformance({
     await resetServer(server.url);
     return openRemoteEngine({ url: server.url, clock });
   },
+  // A second client of the same server, as another service would be.
+  peer: ({ clock }) => openRemoteEngine({ url: server.url, clock }),
 });

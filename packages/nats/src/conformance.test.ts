@@ -1,5 +1,5 @@
 import { after, describe, it } from 'node:test';
-import { runConformance } from '@switchyard/testkit';
+import { runConformance, StoreKeys } from '@switchyard/testkit';
 import { SettledClock } from '../../../tests/engines/settled-clock.js';
 import { natsSkipReason, startNats, type NatsServer } from '../../../tests/support/nats.js';
 import { openNatsEngine } from './index.js';
@@ -7,6 +7,7 @@ import { openNatsEngine } from './index.js';
 // One server for the file; each case gets its own prefix, so its streams and KV bucket are its own.
 let server: NatsServer | undefined;
 let n = 0;
+const prefixes = new StoreKeys<string>();
 
 if (await startNatsOnce()) {
   runConformance({
@@ -14,10 +15,12 @@ if (await startNatsOnce()) {
     // Streams keep time on the injected clock; queues ignore it (their time is the server's).
     clock: () => new SettledClock(),
     open: async ({ clock }) => {
-      const engine = await openNatsEngine({ servers: server?.url ?? '', prefix: `c${process.pid}x${n++}`, clock });
+      const prefix = `c${process.pid}x${n++}`;
+      const engine = await openNatsEngine({ servers: server?.url ?? '', prefix, clock });
       if (clock instanceof SettledClock) clock.engine = engine;
-      return engine;
+      return prefixes.remember(engine, prefix);
     },
+    peer: ({ clock, engine }) => openNatsEngine({ servers: server?.url ?? '', prefix: prefixes.of(engine), clock }),
   });
 } else {
   void describe('switchyard conformance: nats jetstream', () => {

@@ -1,5 +1,5 @@
 import { after, before, describe, it } from 'node:test';
-import { runConformance } from '@switchyard/testkit';
+import { runConformance, StoreKeys } from '@switchyard/testkit';
 import { SettledClock } from '../../../tests/engines/settled-clock.js';
 import { redisAvailable, redisSkipReason, startRedis, type RedisServer } from '../../../tests/support/redis.js';
 import { openRedisEngine } from './index.js';
@@ -16,14 +16,17 @@ if (!redisAvailable()) {
   });
   after(() => server?.stop());
   let n = 0;
+  const prefixes = new StoreKeys<string>();
   runConformance({
     name: 'redis',
     clock: () => new SettledClock(),
     open: async ({ clock }) => {
       if (!server) throw new Error('redis-server did not start');
-      const engine = await openRedisEngine({ url: server.url, prefix: `conformance-${process.pid}-${n++}`, clock });
+      const prefix = `conformance-${process.pid}-${n++}`;
+      const engine = await openRedisEngine({ url: server.url, prefix, clock });
       if (clock instanceof SettledClock) clock.engine = engine;
-      return engine;
+      return prefixes.remember(engine, prefix);
     },
+    peer: ({ clock, engine }) => openRedisEngine({ url: server?.url ?? '', prefix: prefixes.of(engine), clock }),
   });
 }

@@ -73,42 +73,6 @@ describe('sqlite engine on a file', () => {
     await patient.close();
   });
 
-  it('never leases one message to two connections on the same file', async () => {
-    const path = file();
-    const a = await openBroker({ path });
-    const b = await openBroker({ path });
-    const qa = await a.createQueue('shared');
-    const qb = b.queue('shared');
-    await qa.sendBatch(Array.from({ length: 300 }, (_, i) => ({ body: i })));
-    const seen: number[] = [];
-    const consume = async (q: typeof qa) => {
-      for (;;) {
-        const batch = await q.receive({ max: 7 });
-        if (batch.length === 0) return;
-        for (const d of batch) seen.push(d.body as number);
-        await Promise.all(batch.map((d) => q.ack(d)));
-      }
-    };
-    await Promise.all([consume(qa), consume(qb), consume(qa), consume(qb)]);
-    assert.equal(seen.length, 300);
-    assert.equal(new Set(seen).size, 300);
-    await Promise.all([a.close(), b.close()]);
-  });
-
-  it('wakes a long poll when another connection sends to the file', async () => {
-    const path = file();
-    const a = await openBroker({ path, watchIntervalMs: 20 });
-    const b = await openBroker({ path });
-    const qa = await a.createQueue('cross');
-    const waiting = qa.receive({ waitMs: 10_000 });
-    const sentAt = Date.now();
-    await b.queue('cross').send({ body: 'hello' });
-    const [m] = await waiting;
-    assert.equal(m?.body, 'hello');
-    assert.ok(Date.now() - sentAt < 5_000, 'the waiter was not woken by the watcher');
-    await Promise.all([a.close(), b.close()]);
-  });
-
   it('answers BUSY, writing nothing, when another process holds the write lock past the busy timeout', async () => {
     const path = file();
     const broker = await openBroker({ path, busyTimeoutMs: 50 });

@@ -58,7 +58,7 @@ export class SqliteEngine implements Engine {
   readonly #aborts = new AbortController();
   #closed = false;
   #sweepTimer: TimerHandle | undefined;
-  #watchTimer: TimerHandle | undefined;
+  #watchTimer: ReturnType<typeof setTimeout> | undefined;
   #dataVersion = 0;
   #sweepCursor = 0;
 
@@ -103,7 +103,7 @@ export class SqliteEngine implements Engine {
     if (this.#closed) return;
     this.#closed = true;
     this.#sweepTimer?.cancel();
-    this.#watchTimer?.cancel();
+    clearTimeout(this.#watchTimer);
     this.#aborts.abort(new ClosedError());
     this.#waiters.notifyAll();
     // Writes already accepted still commit; then the file is released.
@@ -207,6 +207,9 @@ export class SqliteEngine implements Engine {
   /**
    * While consumers wait, checks now and then whether another connection committed to the file
    * (`PRAGMA data_version` changes only for other connections' commits) and wakes them if so.
+   * This runs on real time, not the injected clock: it stands in for the notification SQLite
+   * does not have, and other processes commit in real time. (Deadlines, delays and leases stay
+   * on the injected clock, so a test on a manual clock still sees another process's send.)
    */
   #watchOtherProcesses(): void {
     if (this.#watchTimer || this.options.path === ':memory:') return;
@@ -219,10 +222,8 @@ export class SqliteEngine implements Engine {
         this.#dataVersion = v;
         this.#waiters.notifyAll();
       }
-      this.#watchTimer = this.#clock.setTimer(tick, this.options.watchIntervalMs);
-      this.#watchTimer.unref?.();
+      this.#watchTimer = setTimeout(tick, this.options.watchIntervalMs).unref();
     };
-    this.#watchTimer = this.#clock.setTimer(tick, this.options.watchIntervalMs);
-    this.#watchTimer.unref?.();
+    this.#watchTimer = setTimeout(tick, this.options.watchIntervalMs).unref();
   }
 }

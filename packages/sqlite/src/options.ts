@@ -20,7 +20,8 @@ export interface SqliteEngineOptions {
   /**
    * How often, while consumers are waiting, the file is checked for commits by other processes
    * (a cheap `PRAGMA data_version`). Sends in this process wake waiters at once; this bounds the
-   * wake-up delay for sends from another process. Default 50 ms.
+   * wake-up delay for sends from another process. Default 50 ms, in real time (not the injected
+   * clock: other processes commit in real time).
    */
   watchIntervalMs?: number;
   /** Most operations committed in one transaction. Default 2000. */

@@ -30,6 +30,13 @@ export interface ConformanceTarget {
    * time too (e.g. @switchyard/remote's ServerClock).
    */
   clock?: () => ManualClock | Promise<ManualClock>;
+  /**
+   * Opens a second engine on the same store as `engine` (one that `open` made), as another
+   * process would, for the cases about several engines sharing one store: same file, same
+   * server and prefix, same schema. Targets whose store cannot be shared (a `:memory:`
+   * database) leave it out, and those cases skip saying so.
+   */
+  peer?(ctx: { clock: ManualClock; engine: Engine }): Promise<Engine>;
 }
 
 /** What every case gets: a broker over a fresh engine, the clock that drives it, and unique names. */
@@ -47,11 +54,18 @@ export interface CaseContext {
   queue(options?: QueueOptions, stem?: string): Promise<Queue>;
   /** Creates a FIFO queue with a unique name. */
   fifoQueue(options?: QueueOptions, stem?: string): Promise<Queue>;
+  /**
+   * A broker over another engine on the same store (see ConformanceTarget.peer), on the same
+   * clock; closed when the case ends. Only in cases registered with `peer: true`.
+   */
+  peer(): Promise<Broker>;
 }
 
 export interface CaseOptions {
   /** Capabilities the case relies on; when the engine lacks one the case is skipped with its reason. */
   needs?: readonly Feature[];
+  /** The case opens a second engine on the same store; targets without `peer` skip it. */
+  peer?: boolean;
 }
 
 export type CaseBody = (c: CaseContext) => Promise<void>;
@@ -85,8 +99,10 @@ export function caseRunner(target: ConformanceTarget) {
       // let the event loop drain and node:test cancel every case after this one. Holding a handle
       // lets the watchdog fail just this case.
       const keepAlive = setInterval(() => undefined, caseTimeoutMs);
+      const peers: Broker[] = [];
       t.after(async () => {
         clearInterval(keepAlive);
+        await Promise.all(peers.map((p) => p.close()));
         await broker.close();
       });
       currentFeatures = engine.features;
@@ -96,6 +112,11 @@ export function caseRunner(target: ConformanceTarget) {
           t.skip(`${target.name} lacks ${feature}: ${capability.reason}`);
           return;
         }
+      }
+      const openPeer = target.peer?.bind(target);
+      if (options.peer && !openPeer) {
+        t.skip(`${target.name} cannot open a second engine on the same store (an in-memory store is private to its engine)`);
+        return;
       }
       const c: CaseContext = {
         broker,
@@ -107,11 +128,39 @@ export function caseRunner(target: ConformanceTarget) {
         fifoName: (stem) => `${uniqueName(stem)}.fifo`,
         queue: (opts, stem) => broker.createQueue(uniqueName(stem ?? 'q'), opts),
         fifoQueue: (opts, stem) => broker.createQueue(`${uniqueName(stem ?? 'q')}.fifo`, opts),
+        peer: async () => {
+          if (!options.peer || !openPeer) throw new Error('a case that opens a peer engine must be registered with { peer: true }');
+          const other = new Broker(await openPeer({ clock, engine }), { ...target.limits, clock });
+          peers.push(other);
+          return other;
+        },
       };
       await body(c);
     });
   }
   return test;
+}
+
+/**
+ * For a target's `peer`: remembers where each engine it opened keeps its store (a file, a key
+ * prefix, a schema), so a second engine can be opened on the same one.
+ *
+ *   const stores = new StoreKeys<string>();
+ *   open: async ({ clock }) => stores.remember(await openMyEngine({ prefix: p }), p),
+ *   peer: ({ clock, engine }) => openMyEngine({ prefix: stores.of(engine) }),
+ */
+export class StoreKeys<K> {
+  readonly #keys = new WeakMap<Engine, K>();
+
+  remember<E extends Engine>(engine: E, key: K): E {
+    this.#keys.set(engine, key);
+    return engine;
+  }
+
+  of(engine: Engine): K {
+    if (!this.#keys.has(engine)) throw new Error('this target did not open that engine');
+    return this.#keys.get(engine) as K;
+  }
 }
 
 export function uniqueName(stem = 'q'): string {

@@ -24,6 +24,7 @@ import { longPollCases } from './long-poll.js';
 import { queueBasicsCases } from './queue-basics.js';
 import { redriveCases } from './redrive.js';
 import { retentionCases } from './retention.js';
+import { sharedStoreCases } from './shared-store.js';
 import { topicFilterCases } from './topic-filters.js';
 import { topicCases } from './topics.js';
 import { streamBadInputCases } from './streams/bad-input.js';
@@ -37,7 +38,7 @@ import { streamTransactionCases } from './streams/transactions.js';
 import { visibilityCases } from './visibility.js';
 
 export type { CaseContext, CaseOptions, ConformanceTarget } from './harness.js';
-export { caseRunner, expectCode, expectStats, uniqueName } from './harness.js';
+export { caseRunner, expectCode, expectStats, StoreKeys, uniqueName } from './harness.js';
 
 /** Every group of cases, in the order they run. */
 export const conformanceGroups: readonly ((target: ConformanceTarget) => void)[] = [
@@ -65,6 +66,7 @@ export const conformanceGroups: readonly ((target: ConformanceTarget) => void)[]
   streamTransactionCases,
   streamRetentionCases,
   streamBadInputCases,
+  sharedStoreCases,
 ];
 
 /** Registers the whole suite against `target` with node:test. */

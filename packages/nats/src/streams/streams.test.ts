@@ -39,19 +39,6 @@ if (!natsAvailable()) {
       assert.deepEqual(range, { partition: 0, start: 0, end: 100, bytes: expected });
     });
 
-    it('wakes a long-poll read when another engine appends', async () => {
-      const p = prefix();
-      await using a = new Broker(await openNatsEngine({ servers: servers(), prefix: p }));
-      await using b = new Broker(await openNatsEngine({ servers: servers(), prefix: p }));
-      const s = await a.createStream('cross', { partitions: 2 });
-      const waiting = s.read({ partition: 1, offset: 0, waitMs: 20_000 });
-      const sentAt = Date.now();
-      await b.stream('cross').append({ body: 'hello', partition: 1 });
-      const [r] = await waiting;
-      assert.equal(r?.body, 'hello');
-      assert.ok(Date.now() - sentAt < 5_000, 'the reader was not woken by the other engine');
-    });
-
     it('stores a retried append once, at its first offsets', async () => {
       const engine = await openNatsEngine({ servers: servers(), prefix: prefix() });
       await using broker = new Broker(engine);

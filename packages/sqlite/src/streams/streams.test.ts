@@ -67,20 +67,6 @@ describe('sqlite streams on a file', () => {
     await broker.close();
   });
 
-  it('wakes a long-poll read when another connection appends to the file', async () => {
-    const path = file();
-    const a = await openBroker({ path, watchIntervalMs: 20 });
-    const b = await openBroker({ path });
-    const sa = await a.createStream('cross');
-    const waiting = sa.read({ partition: 0, offset: 0, waitMs: 10_000 });
-    const sentAt = Date.now();
-    await b.stream('cross').append({ body: 'hello' });
-    const [r] = await waiting;
-    assert.equal(r?.body, 'hello');
-    assert.ok(Date.now() - sentAt < 5_000, 'the reader was not woken by the watcher');
-    await Promise.all([a.close(), b.close()]);
-  });
-
   it('group-commits concurrent appends', async () => {
     const engine = new SqliteEngine({ path: file() });
     const broker = new Broker(engine);
