@@ -18,7 +18,7 @@ describe('SqliteEventStore', () => {
     using dir = tempDir();
     const db = openDb(dir.file('app.db'));
     const clock = new ManualClock(1_000_000);
-    const events = SqliteEventStore.open(db, { clock });
+    const events = new SqliteEventStore(db, { clock });
     const first = db.transaction(() =>
       events.append('order-1', [
         { id: 'e1', type: 'order.placed', body: { total: 42 }, headers: { 'correlation-id': 'c-1' }, timestamp: 5 },
@@ -39,7 +39,7 @@ describe('SqliteEventStore', () => {
     assert.deepEqual(events.readAll({ after: 2, max: 1 }).map((e) => e.position), [3]);
     // Another handle (a projection's) reads the same file.
     const other = openDb(dir.file('app.db'));
-    assert.equal(SqliteEventStore.open(other).readAll().length, 4);
+    assert.equal(new SqliteEventStore(other).readAll().length, 4);
     other.close();
     db.close();
   });
@@ -47,7 +47,7 @@ describe('SqliteEventStore', () => {
   test('expected-version rules; a mismatch writes nothing', () => {
     using dir = tempDir();
     const db = openDb(dir.file('app.db'));
-    const events = SqliteEventStore.open(db);
+    const events = new SqliteEventStore(db);
     const e = [{ type: 't', body: 1 }];
     const append = db.transaction((stream: string, expectedVersion: number | 'any' | 'no-stream') => events.append(stream, e, { expectedVersion }));
     append('s', 0);
@@ -63,7 +63,7 @@ describe('SqliteEventStore', () => {
   test('a rolled-back append leaves nothing, and appends need a transaction', () => {
     using dir = tempDir();
     const db = openDb(dir.file('app.db'));
-    const events = SqliteEventStore.open(db);
+    const events = new SqliteEventStore(db);
     assert.throws(
       () =>
         db.transaction(() => {
@@ -89,8 +89,8 @@ describe('SqliteEventStore', () => {
     const a = openDb(dir.file('app.db'));
     const b = openDb(dir.file('app.db'));
     b.pragma('busy_timeout = 0');
-    const ea = SqliteEventStore.open(a);
-    const eb = SqliteEventStore.open(b);
+    const ea = new SqliteEventStore(a);
+    const eb = new SqliteEventStore(b);
     // Both decided on version 0; A takes the write lock first.
     a.exec('BEGIN');
     ea.append('account-1', [{ type: 'deposited', body: 'A' }], { expectedVersion: 0 });
@@ -108,9 +108,9 @@ describe('SqliteEventStore', () => {
   test('a reader on another handle sees no uncommitted event, and reads on in commit order', () => {
     using dir = tempDir();
     const db = openDb(dir.file('app.db'));
-    const events = SqliteEventStore.open(db);
+    const events = new SqliteEventStore(db);
     const other = openDb(dir.file('app.db'));
-    const reader = SqliteEventStore.open(other);
+    const reader = new SqliteEventStore(other);
     db.exec('BEGIN');
     events.append('a', [{ type: 't', body: 1 }], { expectedVersion: 'any' });
     assert.deepEqual(reader.readAll(), []);
@@ -125,11 +125,11 @@ describe('SqliteEventStore', () => {
   test('bad input gets typed errors with stable codes, and nothing is written', () => {
     using dir = tempDir();
     const db = openDb(dir.file('app.db'));
-    assert.throws(() => SqliteEventStore.open(db, { table: 'events; DROP TABLE orders' }), { code: 'INVALID_ARGUMENT', field: 'table' });
-    assert.throws(() => SqliteEventStore.open(db, { table: '1events' }), { code: 'INVALID_ARGUMENT' });
-    assert.throws(() => SqliteEventStore.open(db, { maxEventBytes: 10 }), { message: 'maxEventBytes: must be an integer from 1024 to 67108864, got 10' });
-    assert.throws(() => SqliteEventStore.open({} as never), { message: 'db: must be a better-sqlite3 Database' });
-    const events = SqliteEventStore.open(db, { table: 'my_events', maxEventBytes: 1024 });
+    assert.throws(() => new SqliteEventStore(db, { table: 'events; DROP TABLE orders' }), { code: 'INVALID_ARGUMENT', field: 'table' });
+    assert.throws(() => new SqliteEventStore(db, { table: '1events' }), { code: 'INVALID_ARGUMENT' });
+    assert.throws(() => new SqliteEventStore(db, { maxEventBytes: 10 }), { message: 'maxEventBytes: must be an integer from 1024 to 67108864, got 10' });
+    assert.throws(() => new SqliteEventStore({} as never), { message: 'db: must be a better-sqlite3 Database' });
+    const events = new SqliteEventStore(db, { table: 'my_events', maxEventBytes: 1024 });
     const ok = [{ type: 't', body: 1 }];
     db.transaction(() => {
       assert.throws(() => events.append('', ok, { expectedVersion: 0 }), { code: 'INVALID_ARGUMENT', message: 'streamId: must be a string of 1 to 200 characters' });

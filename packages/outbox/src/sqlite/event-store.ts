@@ -24,7 +24,7 @@ const columns = 'position, stream_id, version, id, type, body_kind, body, header
  * SQLite has one writer at a time, holding the write lock until commit, so positions are taken
  * in commit order and `readAll` never skips an event.
  *
- *   const events = SqliteEventStore.open(db)
+ *   const events = new SqliteEventStore(db)
  *   db.transaction(() => {
  *     events.append('order-42', [{ type: 'order.placed', body: { total: 42 } }], { expectedVersion: 0 })
  *   })()
@@ -44,25 +44,21 @@ export class SqliteEventStore {
   readonly #readStream: Statement;
   readonly #readAll: Statement;
 
-  private constructor(db: Database, table: string, clock: Clock, limits: MessageLimits) {
+  /** Validates the options and creates the table if it is missing. */
+  constructor(db: Database, options: EventStoreOptions = {}) {
+    if (typeof db?.prepare !== 'function' || typeof db.transaction !== 'function') throw new InvalidArgumentError('db', 'must be a better-sqlite3 Database');
+    const o = resolveEventStoreOptions(options);
+    migrateEventStore(db, o.table);
     this.#db = db;
-    this.table = table;
-    this.#clock = clock;
-    this.#limits = limits;
-    const t = table;
+    this.table = o.table;
+    this.#clock = o.clock;
+    this.#limits = o.limits;
+    const t = o.table;
     this.#current = db.prepare(`SELECT coalesce(max(version), 0) AS v FROM ${t} WHERE stream_id = ?`);
     this.#insert = db.prepare(`INSERT INTO ${t} (stream_id, version, id, type, body_kind, body, headers, timestamp, recorded_at)
       VALUES (@stream, @version, @id, @type, @bodyKind, @body, @headers, @timestamp, @recordedAt)`);
     this.#readStream = db.prepare(`SELECT ${columns} FROM ${t} WHERE stream_id = ? AND version >= ? ORDER BY version LIMIT ?`);
     this.#readAll = db.prepare(`SELECT ${columns} FROM ${t} WHERE position > ? ORDER BY position LIMIT ?`);
-  }
-
-  /** Validates the options and creates the table if it is missing. */
-  static open(db: Database, options: EventStoreOptions = {}): SqliteEventStore {
-    if (typeof db?.prepare !== 'function' || typeof db.transaction !== 'function') throw new InvalidArgumentError('db', 'must be a better-sqlite3 Database');
-    const o = resolveEventStoreOptions(options);
-    migrateEventStore(db, o.table);
-    return new SqliteEventStore(db, o.table, o.clock, o.limits);
   }
 
   /**

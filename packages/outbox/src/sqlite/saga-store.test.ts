@@ -18,7 +18,7 @@ describe('SqliteSagaStore', () => {
     using dir = tempDir();
     const db = openDb(dir.file('app.db'));
     const clock = new ManualClock(1_000_000);
-    const sagas = SqliteSagaStore.open(db, { clock });
+    const sagas = new SqliteSagaStore(db, { clock });
     const tx = <T>(fn: () => T): T => db.transaction(fn)();
     assert.equal(tx(() => sagas.create('fulfilment', 'order-1', { step: 'reserve' })), 1);
     assert.deepEqual(sagas.load('fulfilment', 'order-1'), { state: { step: 'reserve' }, version: 1, status: 'running', createdAt: 1_000_000, updatedAt: 1_000_000 });
@@ -41,8 +41,8 @@ describe('SqliteSagaStore', () => {
     using dir = tempDir();
     const a = openDb(dir.file('app.db'));
     const b = openDb(dir.file('app.db'));
-    const sa = SqliteSagaStore.open(a);
-    const sb = SqliteSagaStore.open(b);
+    const sa = new SqliteSagaStore(a);
+    const sb = new SqliteSagaStore(b);
     a.transaction(() => sa.create('trip', 't1', { n: 0 }))();
     const seenByA = sa.load('trip', 't1');
     const seenByB = sb.load('trip', 't1');
@@ -56,7 +56,7 @@ describe('SqliteSagaStore', () => {
   test('the saga state and the outbox command it sends commit together, or not at all', () => {
     using dir = tempDir();
     const db = openDb(dir.file('app.db'));
-    const sagas = SqliteSagaStore.open(db);
+    const sagas = new SqliteSagaStore(db);
     const outbox = new SqliteOutbox(db);
     db.transaction(() => sagas.create('fulfilment', 'o1', { step: 'reserve' }))();
     const step = db.transaction((fail: boolean) => {
@@ -77,7 +77,7 @@ describe('SqliteSagaStore', () => {
     using dir = tempDir();
     const db = openDb(dir.file('app.db'));
     const clock = new ManualClock(1_000_000);
-    const sagas = SqliteSagaStore.open(db, { clock });
+    const sagas = new SqliteSagaStore(db, { clock });
     const create = (type: string, id: string, status?: 'completed' | 'failed' | 'compensating') => db.transaction(() => sagas.create(type, id, { id }, status ? { status } : {}))();
     create('trip', 'old');
     await clock.advance(1000);
@@ -100,9 +100,9 @@ describe('SqliteSagaStore', () => {
   test('writes need a transaction; bad input gets typed errors with stable codes', () => {
     using dir = tempDir();
     const db = openDb(dir.file('app.db'));
-    assert.throws(() => SqliteSagaStore.open(db, { table: 'x'.repeat(52) }), { code: 'INVALID_ARGUMENT', field: 'table' });
-    assert.throws(() => SqliteSagaStore.open({} as never), { message: 'db: must be a better-sqlite3 Database' });
-    const sagas = SqliteSagaStore.open(db, { table: 'my_sagas' });
+    assert.throws(() => new SqliteSagaStore(db, { table: 'x'.repeat(52) }), { code: 'INVALID_ARGUMENT', field: 'table' });
+    assert.throws(() => new SqliteSagaStore({} as never), { message: 'db: must be a better-sqlite3 Database' });
+    const sagas = new SqliteSagaStore(db, { table: 'my_sagas' });
     assert.throws(() => sagas.create('trip', 't1', {}), NotInTransactionError);
     assert.throws(() => sagas.save('trip', 't1', {}, { expectedVersion: 1 }), { code: 'NOT_IN_TRANSACTION' });
     db.transaction(() => {

@@ -22,7 +22,7 @@ const columns = 'saga_type, saga_id, state, version, status, created_at, updated
  * type, saga id), with optimistic concurrency. Writes run in your transaction, so a step's new
  * state and the commands it sends through the outbox commit together, or not at all.
  *
- *   const sagas = SqliteSagaStore.open(db)
+ *   const sagas = new SqliteSagaStore(db)
  *   const saga = sagas.load('fulfilment', orderId)
  *   db.transaction(() => {
  *     sagas.save('fulfilment', orderId, { step: 'paid' }, { expectedVersion: saga.version })
@@ -38,11 +38,15 @@ export class SqliteSagaStore {
   readonly #save: Statement;
   readonly #stale: Statement;
 
-  private constructor(db: Database, table: string, clock: Clock) {
+  /** Validates the options and creates the table if it is missing. */
+  constructor(db: Database, options: SagaStoreOptions = {}) {
+    if (typeof db?.prepare !== 'function' || typeof db.transaction !== 'function') throw new InvalidArgumentError('db', 'must be a better-sqlite3 Database');
+    const o = resolveSagaStoreOptions(options);
+    migrateSagaStore(db, o.table);
     this.#db = db;
-    this.table = table;
-    this.#clock = clock;
-    const t = table;
+    this.table = o.table;
+    this.#clock = o.clock;
+    const t = o.table;
     this.#create = db.prepare(`INSERT INTO ${t} (saga_type, saga_id, state, version, status, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?, ?)
       ON CONFLICT (saga_type, saga_id) DO NOTHING`);
     this.#load = db.prepare(`SELECT ${columns} FROM ${t} WHERE saga_type = ? AND saga_id = ?`);
@@ -51,14 +55,6 @@ export class SqliteSagaStore {
     this.#stale = db.prepare(`SELECT ${columns} FROM ${t}
       WHERE status IN ('running', 'compensating') AND updated_at < @updatedBefore AND (@type IS NULL OR saga_type = @type)
       ORDER BY updated_at, saga_type, saga_id LIMIT @max`);
-  }
-
-  /** Validates the options and creates the table if it is missing. */
-  static open(db: Database, options: SagaStoreOptions = {}): SqliteSagaStore {
-    if (typeof db?.prepare !== 'function' || typeof db.transaction !== 'function') throw new InvalidArgumentError('db', 'must be a better-sqlite3 Database');
-    const o = resolveSagaStoreOptions(options);
-    migrateSagaStore(db, o.table);
-    return new SqliteSagaStore(db, o.table, o.clock);
   }
 
   /**
