@@ -1,12 +1,14 @@
 import { after, before, describe, it } from 'node:test';
-import { runConformance } from '@switchyard/testkit';
+import type { ManualClock } from '@switchyard/core';
+import { runConformance, StoreKeys } from '@switchyard/testkit';
 import { SettledClock } from '../../../tests/engines/settled-clock.js';
 import { postgresAvailable, postgresSkipReason, startPostgres, type PostgresServer } from '../../../tests/support/postgres.js';
 import { openPostgresEngine } from './index.js';
 
 /**
  * The conformance suite against a private PostgreSQL server. Each case gets its own schema, so
- * it starts from an empty broker as the suite requires.
+ * it starts from an empty broker as the suite requires; a peer is another engine on that schema,
+ * as another process would open it.
  */
 if (!postgresAvailable()) {
   void describe('switchyard conformance: postgres', () => {
@@ -19,14 +21,20 @@ if (!postgresAvailable()) {
   });
   after(() => server?.stop());
   let n = 0;
+  const schemas = new StoreKeys<string>();
+  const open = async (clock: ManualClock, schema: string) => {
+    if (!server) throw new Error('the PostgreSQL server did not start');
+    const engine = await openPostgresEngine({ url: server.url, schema, clock, poolSize: 4, sweepIntervalMs: 60_000 });
+    return schemas.remember(engine, schema);
+  };
   runConformance({
     name: 'postgres',
     clock: () => new SettledClock(),
     open: async ({ clock }) => {
-      if (!server) throw new Error('the PostgreSQL server did not start');
-      const engine = await openPostgresEngine({ url: server.url, schema: `conformance_${process.pid}_${n++}`, clock, poolSize: 4, sweepIntervalMs: 60_000 });
+      const engine = await open(clock, `conformance_${process.pid}_${n++}`);
       if (clock instanceof SettledClock) clock.engine = engine;
       return engine;
     },
+    peer: ({ clock, engine }) => open(clock, schemas.of(engine)),
   });
 }

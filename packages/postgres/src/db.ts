@@ -14,7 +14,10 @@ const types = {
 export interface Tx {
   readonly c: pg.PoolClient;
   readonly now: number;
-  /** Wakes local consumers of `queue` after commit, and (by NOTIFY) those of other processes. */
+  /**
+   * Wakes local waiters on `queue` (a queue's name, or another waiter key such as a stream's)
+   * after commit, and (by NOTIFY) those of other processes.
+   */
   announce(queue: string, n?: number): void;
   query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<R[]>;
 }
@@ -88,12 +91,16 @@ export class Db {
     attempt();
   }
 
-  /** Runs `fn` in a transaction (READ COMMITTED); rolls back when it throws. */
-  async tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` in a transaction; rolls back when it throws. READ COMMITTED by default;
+   * `snapshot` makes it REPEATABLE READ READ ONLY: every statement sees the one snapshot taken at
+   * the first, for reads made of several statements that must agree with each other.
+   */
+  async tx<T>(fn: (tx: Tx) => Promise<T>, mode: 'write' | 'snapshot' = 'write'): Promise<T> {
     if (this.#closed) throw new ClosedError();
     this.#inFlight++;
     try {
-      return await this.#run(fn);
+      return await this.#run(fn, mode === 'snapshot' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
     } finally {
       this.#inFlight--;
     }
@@ -124,7 +131,7 @@ export class Db {
     return this.#inFlight;
   }
 
-  async #run<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  async #run<T>(fn: (tx: Tx) => Promise<T>, begin: string): Promise<T> {
     const c = await this.pool.connect();
     // A connection lost mid-transaction (server restart) is reported both as the query's
     // rejection and as an 'error' event; the rejection is handled below, the event must not crash.
@@ -139,7 +146,7 @@ export class Db {
     };
     let broken: Error | undefined;
     try {
-      await c.query('BEGIN');
+      await c.query(begin);
       const result = await fn(tx);
       if (wake.length > 0) await c.query('SELECT pg_notify($1, $2 || q) FROM unnest($3::text[]) q', [this.channel, `${this.#origin}:`, [...new Set(wake.map((w) => w[0]))]]);
       await c.query('COMMIT');

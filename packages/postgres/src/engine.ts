@@ -4,7 +4,6 @@ import {
   redriveInSteps,
   ClosedError,
   supported,
-  unsupported,
   type AdminEngine,
   type Clock,
   type Delivery,
@@ -31,10 +30,9 @@ import { resolvePostgresOptions, type PostgresEngineOptions, type ResolvedPostgr
 import { checkRedrive, redriveStep } from './redrive.js';
 import { parseReceipt } from './receipt.js';
 import * as settle from './settle.js';
+import { createStreamEngine, type PostgresStreams } from './streams/stream-engine.js';
 import * as topics from './topics.js';
 import { Waiters } from '@switchyard/core';
-
-const streamsReason = 'the stream contract is not implemented on PostgreSQL yet; use @switchyard/sqlite for streams';
 
 const features: Features = {
   fifo: supported,
@@ -44,21 +42,22 @@ const features: Features = {
   peek: supported,
   topics: supported,
   retention: supported,
-  streams: unsupported(streamsReason),
+  streams: supported,
   deadLetterCounts: supported,
   injectedClock: supported,
-  streamClock: unsupported(streamsReason),
-  streamTransactions: unsupported(streamsReason),
+  streamClock: supported,
+  streamTransactions: supported,
 };
 
 /** Messages moved per transaction by redrive. */
 const redriveChunk = 100;
 
 /**
- * Queues and topics in PostgreSQL tables (one schema per broker). Every operation is one
+ * Queues, topics and streams in PostgreSQL tables (one schema per broker). Every operation is one
  * transaction; many engines, in any number of processes, may share a schema: row locks with
  * SKIP LOCKED keep a message leased by one consumer at a time, advisory locks keep FIFO groups
- * consistent, and LISTEN/NOTIFY wakes waiting consumers. Concurrent commits share WAL flushes
+ * consistent, a stream partition's row lock keeps its offsets dense and committed in order (see
+ * streams/locks.ts), and LISTEN/NOTIFY wakes waiting consumers and readers. Concurrent commits share WAL flushes
  * (PostgreSQL's own group commit), so durable throughput grows with the pool's concurrency.
  */
 export class PostgresEngine implements Engine {
@@ -68,6 +67,7 @@ export class PostgresEngine implements Engine {
   readonly queues: QueueEngine;
   readonly topics: TopicEngine;
   readonly admin: AdminEngine;
+  readonly streams: PostgresStreams;
   readonly #db: Db;
   readonly #clock: Clock;
   readonly #waiters: Waiters;
@@ -99,6 +99,12 @@ export class PostgresEngine implements Engine {
     this.queues = this.#queueEngine();
     this.topics = { publish: (topic, entries) => this.#tx((tx) => topics.publish(tx, topic, entries)) };
     this.admin = this.#adminEngine();
+    this.streams = createStreamEngine({
+      clock: this.#clock,
+      waiters: this.#waiters,
+      tx: (fn, mode) => (this.#closed ? Promise.reject(new ClosedError()) : this.#db.tx(fn, mode)),
+      closing: this.#aborts.signal,
+    });
   }
 
   /** Creates the schema when missing and starts listening. Called once by `openPostgresEngine`. */
@@ -215,10 +221,16 @@ export class PostgresEngine implements Engine {
     });
   }
 
+  /**
+   * Queue expiry, then stream retention, each on its own; a failed pass (say, the server is away)
+   * is retried at the next.
+   */
   #scheduleSweep(): void {
     if (this.#closed) return;
     this.#sweepTimer = this.#clock.setTimer(() => {
       this.#tx((tx) => sweep(tx))
+        .catch(() => undefined)
+        .then(() => this.streams.sweep())
         .catch(() => undefined)
         .finally(() => this.#scheduleSweep());
     }, this.options.sweepIntervalMs);

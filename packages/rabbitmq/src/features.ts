@@ -9,7 +9,7 @@ const streamsReason =
   'RabbitMQ 3.10 streams cannot carry the stream contract natively: a publisher confirm does not say which offset a record got (append must return it); ' +
   'neither queue.declare (message count 0 for a stream) nor the management API reports a stream\'s first or last offset; ' +
   'consumer groups (single active consumer, super streams) and the StreamStats command arrive in 3.11; ' +
-  'and x-max-age / x-max-length-bytes drop whole segments without regard for committed offsets and without a count. Use the SQLite, Redis or NATS engine for streams';
+  'and x-max-age / x-max-length-bytes drop whole segments without regard for committed offsets and without a count. Use the SQLite, PostgreSQL, Redis or NATS engine for streams';
 
 /** What RabbitMQ 3.10 can and cannot do for the contract, each with the reason the suite prints. */
 export const rabbitFeatures: Features = {

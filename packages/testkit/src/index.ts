@@ -39,6 +39,7 @@ import { visibilityCases } from './visibility.js';
 
 export type { CaseContext, CaseOptions, ConformanceTarget } from './harness.js';
 export { caseRunner, expectCode, expectStats, StoreKeys, uniqueName } from './harness.js';
+export { follow as followPartition } from './streams/support.js';
 
 /** Every group of cases, in the order they run. */
 export const conformanceGroups: readonly ((target: ConformanceTarget) => void)[] = [

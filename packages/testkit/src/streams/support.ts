@@ -38,3 +38,18 @@ export async function readAll(stream: Stream, partition: number, from?: number):
 export function bodies(records: readonly StreamRecord[]): unknown[] {
   return records.map((r) => r.body);
 }
+
+/**
+ * Reads a partition as records arrive, from offset 0, as a consumer does — each read starts after
+ * the last record it got — until it has `count` records or a read waits `waitMs` in vain. A
+ * record committed out of offset order shows up as a gap in what it returns.
+ */
+export async function follow(stream: Stream, partition: number, count: number, waitMs = 5_000): Promise<StreamRecord[]> {
+  const out: StreamRecord[] = [];
+  while (out.length < count) {
+    const page = await stream.read({ partition, offset: (out.at(-1)?.offset ?? -1) + 1, max: 7, waitMs });
+    if (page.length === 0) break;
+    out.push(...page);
+  }
+  return out;
+}
