@@ -1,15 +1,17 @@
 /**
- * Client-side group commit. Calls submitted while `concurrency` statements for the same key are
- * already running wait and then go together, as one statement (one commit, one WAL flush)
- * instead of one each. A lone call goes at once, so batching costs no latency when the load is
- * light and grows with it. `run` gets the items in submission order and returns one result per
- * item; if it throws, every call of the batch rejects with that error.
+ * Client-side group commit. Calls submitted in the same synchronous run (a handler acking a
+ * whole batch in a loop) go together, and calls submitted while `concurrency` statements for
+ * the same key are already running wait and then go together, as one statement (one commit,
+ * one WAL flush) instead of one each. A lone call goes at the end of the current microtask
+ * queue, so batching costs no latency when the load is light and grows with it. `run` gets the
+ * items in submission order and returns one result per item; if it throws, every call of the
+ * batch rejects with that error.
  */
 export class Coalescer<I, R> {
   readonly #run: (key: string, items: I[]) => Promise<R[]>;
   readonly #concurrency: number;
   readonly #maxItems: number;
-  readonly #queues = new Map<string, { running: number; pending: { item: I; resolve(r: R): void; reject(e: unknown): void }[] }>();
+  readonly #queues = new Map<string, { running: number; scheduled: boolean; pending: { item: I; resolve(r: R): void; reject(e: unknown): void }[] }>();
 
   constructor(run: (key: string, items: I[]) => Promise<R[]>, options: { concurrency: number; maxItems: number }) {
     this.#run = run;
@@ -19,10 +21,17 @@ export class Coalescer<I, R> {
 
   submit(key: string, item: I): Promise<R> {
     let q = this.#queues.get(key);
-    if (!q) this.#queues.set(key, (q = { running: 0, pending: [] }));
+    if (!q) this.#queues.set(key, (q = { running: 0, scheduled: false, pending: [] }));
     const state = q;
     const result = new Promise<R>((resolve, reject) => state.pending.push({ item, resolve, reject }));
-    this.#pump(key);
+    if (!state.scheduled) {
+      // Not at once: the rest of this synchronous run may submit more for the same key.
+      state.scheduled = true;
+      setImmediate(() => {
+        state.scheduled = false;
+        this.#pump(key);
+      });
+    }
     return result;
   }
 
@@ -42,7 +51,7 @@ export class Coalescer<I, R> {
         )
         .finally(() => {
           q.running--;
-          if (q.running === 0 && q.pending.length === 0) this.#queues.delete(key);
+          if (q.running === 0 && q.pending.length === 0 && !q.scheduled) this.#queues.delete(key);
           else this.#pump(key);
         });
     }
