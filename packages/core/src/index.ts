@@ -26,6 +26,7 @@ export * from './streams/options.js';
 export * from './streams/prepare.js';
 export * from './streams/stream.js';
 export * from './streams/consumer.js';
+export * from './streams/sql-rows.js';
 export * from './dedup.js';
 export * from './random-pool.js';
 export * from './waiters.js';
