@@ -101,7 +101,10 @@ export function redriveCases(target: ConformanceTarget): void {
       assert.ok((await source.stats()).ready <= 4, 'more than 4 moved within the first second');
       assert.equal(run.settled, false, 'redrive finished within 1 s');
       for (let i = 0; i < 10 && !run.settled; i++) await clock.advance(1_000);
-      assert.ok(run.settled, 'redrive still running after 11 s of clock time');
+      // The clock has done its part; what may remain is real I/O (a file engine syncs its last
+      // step to disk on a thread), which a busy machine can take a while to finish.
+      await Promise.race([run.promise, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+      assert.ok(run.settled, 'redrive still running after 11 s of clock time (and 5 s of real time for I/O)');
       assert.deepEqual(await run.promise, { moved: 5, skipped: 0 });
       assert.ok(clock.now() - started >= 2_000, `finished after only ${clock.now() - started} ms`);
       await expectStats(source, { ready: 5 });
