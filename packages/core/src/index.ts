@@ -27,6 +27,7 @@ export * from './streams/prepare.js';
 export * from './streams/stream.js';
 export * from './streams/consumer.js';
 export * from './streams/sql-rows.js';
+export * from './streams/read-plan.js';
 export * from './dedup.js';
 export * from './random-pool.js';
 export * from './waiters.js';

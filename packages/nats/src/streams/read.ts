@@ -1,5 +1,5 @@
 import type { StoredMsg } from '@nats-io/jetstream';
-import { AbortedError, OffsetOutOfRangeError, type EncodedBody, type ReadRequest, type StreamRecord } from '@switchyard/core';
+import { AbortedError, planRead, type EncodedBody, type ReadRequest, type StreamRecord } from '@switchyard/core';
 import { AppendWatch } from './append-watch.js';
 import { checkPartition, requireStream, type StreamDoc } from './catalog.js';
 import { checkOpen, type StreamContext } from './context.js';
@@ -44,25 +44,7 @@ export async function readNow(ctx: StreamContext, doc: StreamDoc, request: ReadR
   for (let attempt = 1; ; attempt++) {
     const wanted = [...new Set(request.from.map((f) => checkPartition(doc, f.partition)))];
     const bounds = new Map(await Promise.all(wanted.map(async (p) => [p, await ctx.log.bounds(doc.id, p)] as const)));
-    const cursors: { partition: number; offset: number; available: number; take: number }[] = [];
-    const seen = new Set<number>();
-    for (const { partition, offset } of request.from) {
-      const b = bounds.get(partition) as { start: number; end: number };
-      if (offset < b.start || offset > b.end) throw new OffsetOutOfRangeError(doc.name, partition, offset, b.start, b.end);
-      if (seen.has(partition)) continue;
-      seen.add(partition);
-      if (offset < b.end) cursors.push({ partition, offset, available: b.end - offset, take: 0 });
-    }
-    let left = request.max;
-    const share = Math.max(1, Math.ceil(request.max / Math.max(1, cursors.length)));
-    for (const pass of [share, request.max]) {
-      for (const c of cursors) {
-        const more = Math.min(pass - c.take, left, c.available - c.take);
-        if (more <= 0) continue;
-        c.take += more;
-        left -= more;
-      }
-    }
+    const cursors = planRead(doc.name, request, (p) => bounds.get(p) as { start: number; end: number });
     const fetched = await Promise.all(cursors.map((c) => Promise.all(range(c.take).map((k) => ctx.log.message(doc.id, c.partition, c.offset + k)))));
     // Retention removed a record between the look at the bounds and the fetch: look again (the
     // position may now be before the start, which the next pass reports).

@@ -1,4 +1,4 @@
-import { OffsetOutOfRangeError, StreamNotFoundError, type EncodedBody, type PartitionOffsets, type ReadRequest, type StreamRecord } from '@switchyard/core';
+import { planRead, StreamNotFoundError, type EncodedBody, type PartitionOffsets, type ReadRequest, type StreamRecord } from '@switchyard/core';
 import type { Tx } from '../db.js';
 import { checkPartition, partitionRow, partitionRows, requireStream } from './catalog.js';
 import { toOffsets, toRecord, type RecordRow } from './rows.js';
@@ -20,27 +20,11 @@ const rangesSql = `SELECT r.* FROM unnest($2::int[], $3::bigint[], $4::bigint[])
 export async function readNow(tx: Tx, stream: string, request: ReadRequest): Promise<StreamRecord<EncodedBody>[]> {
   const s = await requireStream(tx, stream);
   const rows = new Map((await partitionRows(tx, s)).map((r) => [r.part, r]));
-  const seen = new Set<number>();
-  const cursors: { partition: number; offset: number; available: number; take: number }[] = [];
-  for (const { partition, offset } of request.from) {
+  const wanted = planRead(s.name, request, (partition) => {
     const row = rows.get(checkPartition(s, partition));
     if (!row) throw new StreamNotFoundError(s.name);
-    if (offset < row.start_off || offset > row.end_off) throw new OffsetOutOfRangeError(s.name, partition, offset, row.start_off, row.end_off);
-    if (seen.has(partition)) continue;
-    seen.add(partition);
-    if (offset < row.end_off) cursors.push({ partition, offset, available: row.end_off - offset, take: 0 });
-  }
-  let left = request.max;
-  const share = Math.max(1, Math.ceil(request.max / Math.max(1, cursors.length)));
-  for (const pass of [share, request.max]) {
-    for (const c of cursors) {
-      const more = Math.min(pass - c.take, left, c.available - c.take);
-      if (more <= 0) continue;
-      c.take += more;
-      left -= more;
-    }
-  }
-  const wanted = cursors.filter((c) => c.take > 0);
+    return { start: row.start_off, end: row.end_off };
+  });
   if (wanted.length === 0) return [];
   const records = await tx.query<RecordRow>(rangesSql, [s.id, wanted.map((c) => c.partition), wanted.map((c) => c.offset), wanted.map((c) => c.take)]);
   return records.map((r) => toRecord(s.name, r));

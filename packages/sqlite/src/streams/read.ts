@@ -1,4 +1,4 @@
-import { OffsetOutOfRangeError, type EncodedBody, type PartitionOffsets, type ReadRequest, type StreamRecord } from '@switchyard/core';
+import { planRead, type EncodedBody, type PartitionOffsets, type ReadRequest, type StreamRecord } from '@switchyard/core';
 import type { Store } from '../store.js';
 import { partitionRow, partitionRows, requireStream } from './catalog.js';
 import { toOffsets, toRecord, waiterId, type RecordRow } from './rows.js';
@@ -21,25 +21,14 @@ export function readNow(store: Store, stream: string, request: ReadRequest): Rea
   const s = requireStream(store, stream);
   const waiter = waiterId(s.id);
   const version = store.waiters.version(waiter);
-  const seen = new Set<number>();
-  const cursors: { partition: number; offset: number; end: number }[] = [];
-  for (const { partition, offset } of request.from) {
+  const cursors = planRead(s.name, request, (partition) => {
     const row = partitionRow(store, s, partition);
-    if (offset < row.start_off || offset > row.end_off) throw new OffsetOutOfRangeError(s.name, partition, offset, row.start_off, row.end_off);
-    if (seen.has(partition)) continue;
-    seen.add(partition);
-    if (offset < row.end_off) cursors.push({ partition, offset, end: row.end_off });
-  }
+    return { start: row.start_off, end: row.end_off };
+  });
   const records: StreamRecord<EncodedBody>[] = [];
-  const share = Math.max(1, Math.ceil(request.max / Math.max(1, cursors.length)));
-  for (const pass of [share, request.max]) {
-    for (const c of cursors) {
-      const limit = Math.min(pass, request.max - records.length, c.end - c.offset);
-      if (limit <= 0) continue;
-      const rows = store.sql(rangeSql).all(s.id, c.partition, c.offset, limit) as RecordRow[];
-      for (const row of rows) records.push(toRecord(s.name, row));
-      c.offset += rows.length;
-    }
+  for (const c of cursors) {
+    const rows = store.sql(rangeSql).all(s.id, c.partition, c.offset, c.take) as RecordRow[];
+    for (const row of rows) records.push(toRecord(s.name, row));
   }
   return { records, waiter, version };
 }
