@@ -20,7 +20,7 @@ const groups: Record<string, { file: string; cases: string[] }> = {
   server: { file: 'server.ts', cases: ['queue.ts#queue.e2e.sqlite.fsync', 'server.inprocess.batch10', 'server.json.batch10', 'server.sqs.batch10', 'server.push.batch10', 'server.longpoll.1000'] },
   // discovery.ts runs its own http.client comparison and passes `resilience.ts:all` on to resilience.ts.
   resilience: { file: 'discovery.ts', cases: ['resilience.ts:all', 'http.client'] },
-  stream: { file: 'stream.ts', cases: ['stream.append.sqlite', 'stream.consume.group2', 'stream.window.tumbling'] },
+  stream: { file: 'stream.ts', cases: ['stream.append.sqlite', 'stream.append.postgres', 'stream.consume.group2', 'stream.window.tumbling'] },
   outbox: { file: 'outbox.ts', cases: ['outbox.sqlite', 'outbox.sqlite.fsync', 'outbox.postgres'] },
   compare: { file: 'compare.ts', cases: ['compare.switchyard.sqlite', 'compare.switchyard.postgres', 'compare.switchyard.redis', 'compare.native.bullmq', 'compare.native.pg-boss', 'compare.switchyard.rabbitmq', 'compare.native.amqplib-quorum', 'compare.native.amqplib-quorum.window32', 'compare.switchyard.nats', 'compare.native.jetstream'] },
 };

@@ -5,6 +5,8 @@
  *                            fsync). ops_per_s: records per second, closed loop with 8 batches
  *                            outstanding. Latency: one batch append, open loop at half that rate,
  *                            from when the batch was *meant* to be sent until it was durable.
+ *   stream.append.postgres   the same on a private PostgreSQL (fsync=on, synchronous_commit=on),
+ *                            one engine with a pool of 8.
  *   stream.consume.group2    a group of two members (one process) reads everything: ops_per_s is
  *                            records read and committed per second draining a 200,000-record
  *                            backlog (polls of 500, a commit after each). live_ops_per_s: the same
@@ -20,8 +22,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Broker, Stream, StreamMessage } from '@switchyard/core';
+import { Broker, type Stream, type StreamMessage } from '@switchyard/core';
+import { openPostgresEngine } from '@switchyard/postgres';
 import { openBroker } from '@switchyard/sqlite';
+import { durablePostgres, postgresDurability } from './compare/servers.js';
 import { count, tumbling, WindowedAggregation } from '@switchyard/streams';
 import { emit, Latency, nowMs, round, Semaphore } from './lib.js';
 
@@ -30,7 +34,18 @@ const appendRecords = Number(process.env.BENCH_STREAM_APPEND ?? 300_000);
 const backlog = Number(process.env.BENCH_STREAM_BACKLOG ?? 200_000);
 const durability = 'fsync (synchronous=FULL)';
 
-async function tempBroker(): Promise<{ broker: Broker; cleanup: () => Promise<void> }> {
+interface BenchBroker {
+  broker: Broker;
+  cleanup: () => Promise<void>;
+}
+
+async function postgresBroker(): Promise<BenchBroker> {
+  const server = await durablePostgres();
+  const broker = new Broker(await openPostgresEngine({ url: server.url, poolSize: 8 }));
+  return { broker, cleanup: async () => (await broker.close(), await server.stop()) };
+}
+
+async function tempBroker(): Promise<BenchBroker> {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-stream-'));
   const broker = await openBroker({ path: join(dir, 'bench.db') });
   return { broker, cleanup: async () => (await broker.close(), rmSync(dir, { recursive: true, force: true })) };
@@ -62,8 +77,8 @@ async function openLoop(total: number, perSecond: number, fn: (i: number, intend
   await Promise.all(running);
 }
 
-async function append(): Promise<void> {
-  const { broker, cleanup } = await tempBroker();
+async function append(name: string, open: () => Promise<BenchBroker>, durabilityUsed: string): Promise<void> {
+  const { broker, cleanup } = await open();
   const s = await broker.createStream('bench', { partitions: 4, retention: { maxAgeMs: null } });
   const batches = appendRecords / 100;
   const outstanding = new Semaphore(8);
@@ -82,7 +97,7 @@ async function append(): Promise<void> {
   });
   await cleanup();
   const q = lat.summary();
-  emit({ name: 'stream.append.sqlite', ops_per_s: Math.round(throughput), p50_ms: q.p50_ms, p99_ms: q.p99_ms, p999_ms: q.p999_ms, max_ms: q.max_ms, latency_of: 'one batch of 100, open loop at half the throughput', latency_at_batches_per_s: round(batchRate, 1), records: appendRecords, record_bytes: 200, batch: 100, partitions: 4, durability });
+  emit({ name, ops_per_s: Math.round(throughput), p50_ms: q.p50_ms, p99_ms: q.p99_ms, p999_ms: q.p999_ms, max_ms: q.max_ms, latency_of: 'one batch of 100, open loop at half the throughput', latency_at_batches_per_s: round(batchRate, 1), records: appendRecords, record_bytes: 200, batch: 100, partitions: 4, durability: durabilityUsed });
 }
 
 async function consumeGroup2(): Promise<void> {
@@ -178,7 +193,10 @@ async function windowTumbling(): Promise<void> {
 const which = process.argv[2];
 switch (which) {
   case 'stream.append.sqlite':
-    await append();
+    await append('stream.append.sqlite', tempBroker, durability);
+    break;
+  case 'stream.append.postgres':
+    await append('stream.append.postgres', postgresBroker, postgresDurability);
     break;
   case 'stream.consume.group2':
     await consumeGroup2();
