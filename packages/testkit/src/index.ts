@@ -8,6 +8,15 @@
  *
  * Each case opens a fresh engine on its own ManualClock, drives time only through that clock,
  * and skips, with the engine's stated reason, when a capability it needs is flagged unsupported.
+ * A target that can open a second engine on the same store (same file, server and prefix,
+ * schema) gives `peer` too, and the cases about several engines on one store run against it:
+ *
+ *   const stores = new StoreKeys<string>();
+ *   runConformance({
+ *     name: 'my-engine',
+ *     open: async ({ clock }) => stores.remember(await openMyEngine({ clock, prefix: p }), p),
+ *     peer: ({ clock, engine }) => openMyEngine({ clock, prefix: stores.of(engine) }),
+ *   });
  */
 import { describe } from 'node:test';
 import { ackCases } from './ack.js';
