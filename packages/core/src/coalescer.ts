@@ -1,11 +1,11 @@
 /**
- * Client-side group commit. Calls submitted in the same synchronous run (a handler acking a
- * whole batch in a loop) go together, and calls submitted while `concurrency` statements for
- * the same key are already running wait and then go together, as one statement (one commit,
- * one WAL flush) instead of one each. A lone call goes at the end of the current microtask
- * queue, so batching costs no latency when the load is light and grows with it. `run` gets the
- * items in submission order and returns one result per item; if it throws, every call of the
- * batch rejects with that error.
+ * Client-side group commit. Calls submitted in the same turn of the event loop go together (a
+ * handler acking a whole batch, or many handlers each acking one), and calls submitted while
+ * `concurrency` statements for the same key are already running wait and then go together, as
+ * one statement (one commit, one WAL flush) instead of one each. A batch goes out on the next
+ * turn (`setImmediate`), so a lone call waits for the current turn to finish and no longer.
+ * `run` gets the items in submission order and returns one result per item; if it throws, every
+ * call of the batch rejects with that error.
  */
 export class Coalescer<I, R> {
   readonly #run: (key: string, items: I[]) => Promise<R[]>;
