@@ -42,5 +42,20 @@ export function streamTimestampCases(target: ConformanceTarget): void {
       for (const offset of [0, 1, 333, 512, 998, 999]) assert.equal(await s.offsetForTimestamp(0, 1000 + offset * 10), offset);
       assert.equal(await s.offsetForTimestamp(0, 1000 + 333 * 10 - 5), 333);
     });
+
+    test('after retention removed the log\'s start, the answer is still the first record left that is recent enough', { needs }, async ({ broker }) => {
+      const s = await newStream(broker, { retention: { maxAgeMs: null, maxBytes: 1024 } });
+      // 250 bytes each; the size limit keeps four, so those stamped 500 and 400 go, and with them
+      // every record before 600 that is that recent.
+      await s.appendBatch([500, 400, 100, 200, 350, 600].map((timestamp) => ({ body: 'x'.repeat(250), timestamp })));
+      await s.trim();
+      assert.equal((await s.stats()).partitions[0]?.start, 2);
+      const at = (t: number) => s.offsetForTimestamp(0, t);
+      assert.equal(await at(50), 2);
+      assert.equal(await at(150), 3);
+      assert.equal(await at(320), 4);
+      assert.equal(await at(360), 5, 'not 2: the records stamped 500 and 400 are gone');
+      assert.equal(await at(601), null);
+    });
   });
 }
