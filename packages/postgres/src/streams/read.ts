@@ -35,34 +35,36 @@ export async function offsets(tx: Tx, stream: string): Promise<PartitionOffsets[
 }
 
 /**
- * Binary search on `max_ts`, the running maximum of timestamps, which never decreases with the
- * offset: the first record whose running maximum reaches `timestamp` is the first record, in log
- * order, whose own timestamp does. (At the log's start the running maximum may include records
- * retention removed, so that one case is confirmed by a scan.) Run in a snapshot transaction, so
- * retention cannot remove a record between two steps of the search.
+ * The first offset at or after `timestamp`, as one statement: a binary search on `max_ts`, the
+ * running maximum of timestamps, which never decreases with the offset, so the first record
+ * whose running maximum reaches `timestamp` is the first record, in log order, whose own
+ * timestamp does. Each step of the recursive query is one primary-key lookup (about 20 for a
+ * million records), all on the server in one round trip. At the log's start the running maximum
+ * may include records retention removed, so there the answer is confirmed by a scan. Run in a
+ * snapshot transaction, so the records from start to end are all there while it runs.
+ *
+ * `OFFSET 0` keeps the step's lookup a subquery: flattened into a join, the planner (with the
+ * table's statistics not yet gathered) scanned the whole partition once per step instead —
+ * 172 ms against 1.1 ms per call for 100,000 records.
  */
+const offsetForTimestampSql = `WITH RECURSIVE search(lo, hi) AS (
+    SELECT $3::bigint, $4::bigint
+    UNION ALL
+    SELECT CASE WHEN r.max_ts >= $5 THEN s.lo ELSE (s.lo + s.hi) / 2 + 1 END,
+           CASE WHEN r.max_ts >= $5 THEN (s.lo + s.hi) / 2 ELSE s.hi END
+    FROM search s CROSS JOIN LATERAL (
+      SELECT max_ts FROM stream_records WHERE stream_id = $1 AND part = $2 AND off = (s.lo + s.hi) / 2 OFFSET 0
+    ) r
+    WHERE s.lo < s.hi
+  )
+  SELECT coalesce(
+    (SELECT off FROM stream_records WHERE stream_id = $1 AND part = $2 AND off = (SELECT lo FROM search WHERE lo >= hi) AND ts >= $5),
+    (SELECT off FROM stream_records WHERE stream_id = $1 AND part = $2 AND off > (SELECT lo FROM search WHERE lo >= hi) AND off < $4 AND ts >= $5 ORDER BY off LIMIT 1)
+  ) AS off`;
+
 export async function offsetForTimestamp(tx: Tx, stream: string, partition: number, timestamp: number): Promise<number | null> {
   const s = await requireStream(tx, stream);
   const row = await partitionRow(tx, s, partition);
-  const at = async (off: number) =>
-    (await tx.query<{ max_ts: number; ts: number }>('SELECT max_ts, ts FROM stream_records WHERE stream_id = $1 AND part = $2 AND off = $3', [s.id, partition, off]))[0] as {
-      max_ts: number;
-      ts: number;
-    };
-  let lo = row.start_off;
-  let hi = row.end_off;
-  while (lo < hi) {
-    const mid = Math.floor((lo + hi) / 2);
-    if ((await at(mid)).max_ts >= timestamp) hi = mid;
-    else lo = mid + 1;
-  }
-  if (lo >= row.end_off) return null;
-  if ((await at(lo)).ts >= timestamp) return lo;
-  const [later] = await tx.query<{ off: number }>('SELECT off FROM stream_records WHERE stream_id = $1 AND part = $2 AND off > $3 AND ts >= $4 ORDER BY off LIMIT 1', [
-    s.id,
-    partition,
-    lo,
-    timestamp,
-  ]);
-  return later?.off ?? null;
+  const [r] = await tx.query<{ off: number | null }>(offsetForTimestampSql, [s.id, partition, row.start_off, row.end_off, timestamp]);
+  return r?.off ?? null;
 }
