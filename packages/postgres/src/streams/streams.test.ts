@@ -9,8 +9,9 @@ import { openPostgresEngine, type PostgresEngine } from '../index.js';
 
 /**
  * What the conformance suite cannot see: several engines (as several processes would) on one
- * schema racing on a partition, commits refused or failing half way,
- * lock order under contention, the sweep, and upgrading a schema made before streams existed.
+ * schema racing on a partition, commits refused or failing half way, lock order under
+ * contention, a stream deleted under appends and joins, the sweep, and upgrading a schema made
+ * before streams existed.
  */
 if (!postgresAvailable()) {
   void describe('postgres streams', () => void it('runs against a real PostgreSQL server', (t) => t.skip(postgresSkipReason)));
@@ -205,6 +206,48 @@ if (!postgresAvailable()) {
       const ends = (await outs[1]?.offsets())?.reduce((sum, o) => sum + o.end, 0);
       assert.equal(ends, 40 * 6 + 20 * 6, 'every record of out2 is there: 40 commits and 20 appends of 6');
       assert.ok(((await outs[0]?.stats())?.removedBySize ?? 0) > 0, 'the trims did remove records, under the same locks');
+    });
+
+    it('deletes a stream while two engines append to it and join its group: racers fail only with STREAM_NOT_FOUND, and nothing of it is left', async () => {
+      const name = schema();
+      const engines = [await open(name), await open(name)] as const;
+      await using a = new Broker(engines[0]);
+      await using b = new Broker(engines[1]);
+      await a.createStream('doomed', { partitions: 4 });
+      const join = { sessionTimeoutMs: 60_000, strategy: 'range', start: 'earliest' } as const;
+      await engines[0].streams.joinGroup('doomed', 'g', { ...join, memberId: 'first' });
+      await engines[0].streams.commit('doomed', 'g', { memberId: 'first', generation: 1, offsets: [{ partition: 0, offset: 0 }], state: [{ partition: 0, key: 'k', value: bytes('v') }] });
+      const work: Promise<unknown>[] = [];
+      let deleted: Promise<boolean> | undefined;
+      for (let i = 0; i < 60; i++) {
+        const e = i % 2 === 0 ? engines[0] : engines[1];
+        // Keyless batches take the stream row too; explicit ones only their partitions'.
+        const batch = i % 3 === 0 ? [entry(`k${i}`), entry(`k${i}`)] : [entry(`p${i}`, { partition: i % 4 }), entry(`q${i}`, { partition: (i + 1) % 4 })];
+        work.push(e.streams.append('doomed', batch));
+        // Joins to the group that exists (its row locked), and some that create a group.
+        if (i % 2 === 0 || i % 10 === 5) work.push(e.streams.joinGroup('doomed', i % 10 === 5 ? `g${i}` : 'g', { ...join, memberId: `m${i}` }));
+        if (i === 30) deleted = b.deleteStream('doomed');
+      }
+      const outcomes = await Promise.allSettled(work);
+      assert.equal(await deleted, true);
+      const reasons = outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason as { code?: string });
+      assert.deepEqual([...new Set(reasons.map((r) => r.code ?? String(r)))].filter((c) => c !== ErrorCode.StreamNotFound), [], 'a racer failed otherwise (a deadlock, a key violation)');
+      assert.ok(outcomes.some((o) => o.status === 'fulfilled'), 'some work got in before the delete');
+      assert.ok(reasons.length > 0, 'some work came after it: the delete raced');
+      const raw = new pg.Client({ connectionString: (server as PostgresServer).url });
+      await raw.connect();
+      try {
+        const tables = ['streams', 'stream_partitions', 'stream_records', 'stream_groups', 'stream_members', 'stream_owners', 'stream_offsets', 'stream_state'];
+        const left: Record<string, number> = {};
+        for (const t of tables) left[t] = Number((await raw.query<{ n: string }>(`SELECT count(*) AS n FROM ${name}.${t}`)).rows[0]?.n);
+        assert.deepEqual(left, Object.fromEntries(tables.map((t) => [t, 0])), 'rows of the deleted stream were left behind');
+      } finally {
+        await raw.end();
+      }
+      // A new stream of that name starts from nothing.
+      const again = await a.createStream('doomed', { partitions: 4 });
+      assert.deepEqual((await again.append({ body: 'new', partition: 2 })).offset, 0);
+      assert.equal(await again.group('g'), null);
     });
 
     it('applies stream retention on the engine\u2019s own sweep, on the injected clock', async () => {
