@@ -5,6 +5,7 @@ import type { Inbox } from './inbox.js';
 import type { LeaseTable } from './leases.js';
 import type { Metadata } from './metadata.js';
 import type { Names } from './names.js';
+import type { Puller } from './pull.js';
 import type { RecentAcks } from './recent-acks.js';
 
 /** What the engine's parts share: the connection, the JetStream clients and local lease state. */
@@ -17,6 +18,8 @@ export interface Context {
   leases: LeaseTable;
   /** The shared reply subscription for confirmed acks and nacks. */
   inbox: Inbox;
+  /** Pull requests, on reply inboxes reused from one pull to the next. */
+  pulls: Puller;
   /** Aborted by close(): long polls end empty, new calls are refused. */
   closing: AbortController;
   /** Per queue, stream sequences this engine nacked that the server still counts as pending acks. */

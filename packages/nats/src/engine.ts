@@ -13,6 +13,7 @@ import { resolveNatsOptions, type NatsEngineOptions } from './options.js';
 import { NatsQueues } from './queues.js';
 import { NatsStreams } from './streams/stream-engine.js';
 import { NatsTopics } from './topics.js';
+import { Puller } from './pull.js';
 import { RecentAcks } from './recent-acks.js';
 
 /**
@@ -56,6 +57,7 @@ export class NatsEngine implements Engine {
         meta: new Metadata(kv),
         leases: new LeaseTable((reply, verb) => nc.publish(reply, verb)),
         inbox: new Inbox(nc),
+        pulls: new Puller(nc),
         closing: new AbortController(),
         released: new Map(),
         acked: new RecentAcks(),
@@ -72,6 +74,7 @@ export class NatsEngine implements Engine {
   close(): Promise<void> {
     return (this.#closed ??= (async () => {
       this.#ctx.closing.abort();
+      this.#ctx.pulls.close();
       this.#ctx.leases.clear();
       await this.streams.close();
       await this.#ctx.nc.drain().catch(() => this.#ctx.nc.close());

@@ -22,8 +22,8 @@ export class NoReplyError extends Error {
  * call costs a publish and a map entry: no timer and no request object of its own (nats.js
  * builds an Error per `request()`, for a stack trace, even when it succeeds). The subscription
  * survives reconnects; calls still waiting when the connection closes fail. Not for pulls: the
- * messages a pull delivers carry their own subject, not the reply subject, so only a
- * subscription per pull can tell whose they are.
+ * messages a pull delivers carry their own subject, not the reply subject, so only the
+ * subscription they arrive on can tell whose they are (pull.ts).
  */
 export class Inbox {
   readonly #nc: NatsConnection;

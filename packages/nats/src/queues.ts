@@ -22,7 +22,6 @@ import { moveToDeadLetter, redrive } from './dead-letter.js';
 import { publishToStream } from './inbox.js';
 import { parseReceipt, type Lease } from './leases.js';
 import { parseAckSubject } from './names.js';
-import { pull } from './pull.js';
 import { delaysUnsupported, natsFeatures } from './features.js';
 
 /** The queue contract on work-queue streams with one durable pull consumer each. */
@@ -60,11 +59,11 @@ export class NatsQueues implements QueueEngine {
     const visibilityMs = request.visibilityMs ?? info.visibilityTimeoutMs;
     const deadline = Date.now() + request.waitMs;
     for (;;) {
-      let msgs = await pull(this.ctx.nc, stream, consumer, { batch: request.max });
+      let msgs = await this.ctx.pulls.pull(stream, consumer, { batch: request.max });
       const left = deadline - Date.now();
       if (msgs.length === 0 && left > 0 && !abort.aborted) {
-        msgs = await pull(this.ctx.nc, stream, consumer, { batch: 1, expiresMs: left, signal: abort });
-        if (msgs.length > 0 && request.max > 1) msgs.push(...(await pull(this.ctx.nc, stream, consumer, { batch: request.max - 1 })));
+        msgs = await this.ctx.pulls.pull(stream, consumer, { batch: 1, expiresMs: left, signal: abort });
+        if (msgs.length > 0 && request.max > 1) msgs.push(...(await this.ctx.pulls.pull(stream, consumer, { batch: request.max - 1 })));
       }
       const out: Delivery<EncodedBody>[] = [];
       let movedAny = false;
