@@ -173,7 +173,8 @@ export class SqliteEngine implements Engine {
   }
 
   async #redrive(queue: string, options: RedriveOptions, signal?: AbortSignal): Promise<RedriveResult> {
-    await this.#tx(() => checkRedrive(this.#store, queue, options));
+    // A check that writes nothing: no need to wait for the disk before the first step.
+    await this.#tx(() => checkRedrive(this.#store, queue, options), false);
     try {
       return await redriveInSteps({
         clock: this.#clock,

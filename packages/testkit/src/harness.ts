@@ -226,6 +226,21 @@ export function track<T>(promise: Promise<T>): { readonly settled: boolean; prom
   return state;
 }
 
+/**
+ * Looks until `done` holds, for up to `ms` of real time (polling every 10 ms), and returns the
+ * last value seen. For what an engine still does after the clock has done its part — real I/O,
+ * such as a file engine's fsync on a thread — which the injected clock cannot drive and a busy
+ * machine may take a while to finish. Not a way to wait for the clock.
+ */
+export async function untilIoDone<T>(look: () => Promise<T>, done: (value: T) => boolean, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await look();
+    if (done(value) || Date.now() >= deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** The ids of deliveries or messages, in order. */
 export function ids(messages: readonly { id: string }[]): string[] {
   return messages.map((m) => m.id);
