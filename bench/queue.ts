@@ -16,12 +16,22 @@
  *                               to when its handler ran (so stalls are not hidden).
  *   queue.backlog.1m            fill one queue with 1,000,000 × 1 KiB (batches of 1,000), then
  *                               drain it with the e2e consumer. ops_per_s is the drain rate.
+ *
+ * Experiment (not in the group's default list; `npm run bench -- experiment`):
+ *   proto.e2e.sqlite.two-threads  the e2e workload through the real Broker on a prototype engine
+ *                               that runs the SQL on a worker thread with lean statements
+ *                               (threads/): is a thread of its own the way to 0.25? See
+ *                               BENCHMARKS.md.
+ *
+ * Knobs for experiments: BENCH_OUTSTANDING (sends the producer keeps outstanding, 256),
+ * BENCH_PREFETCH (the consumer's prefetch beyond its 16 handlers, 64), BENCH_E2E_COUNT,
+ * BENCH_E2E_WARMUP, BENCH_BODY.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Queue } from '@switchyard/core';
+import { Broker, type Queue } from '@switchyard/core';
 import { openBroker, type Durability } from '@switchyard/sqlite';
 import { migrate } from '../packages/sqlite/src/schema.js';
 import { emit, Latency, nowMs, round, Semaphore } from './lib.js';
@@ -160,17 +170,17 @@ async function consume(q: Queue, total: number, shape: ConsumerShape, onMessage:
 }
 
 function commitStats(broker: { engine: unknown }): { commits: number; ops: number } {
-  return (broker.engine as { commitStats: { commits: number; ops: number } }).commitStats;
+  return (broker.engine as { commitStats?: { commits: number; ops: number } }).commitStats ?? { commits: 0, ops: 0 };
 }
 
-async function e2e(durability: Durability, shape: ConsumerShape, suffix = ''): Promise<void> {
+async function e2e(durability: Durability, shape: ConsumerShape, suffix = '', open: (path: string) => Promise<Broker> = (path) => openBroker({ path, durability })): Promise<void> {
   const { path, cleanup } = tempDb();
-  const broker = await openBroker({ path, durability });
+  const broker = await open(path);
   const q = await broker.createQueue('bench', { visibilityTimeoutMs: 60_000 });
 
   // Throughput: closed loop, producer keeps 256 sends outstanding.
   const closedLoop = async (count: number) => {
-    const outstanding = new Semaphore(256);
+    const outstanding = new Semaphore(Number(process.env.BENCH_OUTSTANDING ?? 256));
     const consumed = consume(q, count, shape, () => undefined);
     for (let i = 0; i < count; i++) {
       await outstanding.acquire();
@@ -264,7 +274,7 @@ async function backlog(): Promise<void> {
 }
 
 /** 16 handlers in flight, as a consumer built on issue 3's framework runs them, with prefetch. */
-const standard: ConsumerShape = { concurrency: 16, prefetch: 64 };
+const standard: ConsumerShape = { concurrency: 16, prefetch: Number(process.env.BENCH_PREFETCH ?? 64) };
 /** At most 16 messages leased and unacked at any moment: every commit carries at most 16. */
 const strict: ConsumerShape = { concurrency: 16, prefetch: 0 };
 
@@ -284,6 +294,9 @@ switch (which) {
     break;
   case 'queue.e2e.sqlite.fsync.strict16':
     await e2e('fsync', strict, '.strict16');
+    break;
+  case 'proto.e2e.sqlite.two-threads':
+    await e2e('fsync', standard, '.proto-two-threads', async (path) => new Broker(new (await import('./threads/proxy-engine.js')).ProxyEngine(path)));
     break;
   case 'queue.backlog.1m':
     await backlog();

@@ -22,6 +22,8 @@ const groups: Record<string, { file: string; cases: string[] }> = {
   resilience: { file: 'discovery.ts', cases: ['resilience.ts:all', 'http.client'] },
   stream: { file: 'stream.ts', cases: ['stream.append.sqlite', 'stream.append.postgres', 'stream.consume.group2', 'stream.window.tumbling'] },
   outbox: { file: 'outbox.ts', cases: ['outbox.sqlite', 'outbox.sqlite.fsync', 'outbox.postgres'] },
+  // Measurements that inform a design decision rather than a goal (see BENCHMARKS.md).
+  experiment: { file: 'queue.ts', cases: ['proto.e2e.sqlite.two-threads', 'queue.e2e.sqlite.fsync'] },
   compare: { file: 'compare.ts', cases: ['compare.switchyard.sqlite', 'compare.switchyard.postgres', 'compare.switchyard.redis', 'compare.native.bullmq', 'compare.native.pg-boss', 'compare.switchyard.rabbitmq', 'compare.native.amqplib-quorum', 'compare.native.amqplib-quorum.window32', 'compare.switchyard.nats', 'compare.native.jetstream'] },
 };
 
