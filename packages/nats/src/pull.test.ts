@@ -93,6 +93,17 @@ if (!natsAvailable()) {
       puller.close();
     });
 
+    it('ends a waiting long poll with nothing as soon as its connection closes, not at its timer', async () => {
+      const q = await queue(0);
+      const own = await connect({ servers: server?.url ?? '' });
+      const puller = new Puller(own);
+      const started = Date.now();
+      const waiting = puller.pull(q.stream, 'c', { batch: 1, expiresMs: 30_000 });
+      await own.close();
+      assert.deepEqual(await waiting, []);
+      assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
+    });
+
     it('pulls at once each get an inbox of their own, and share out the messages without overlap', async () => {
       const q = await queue(60);
       const puller = new Puller(nc);

@@ -86,6 +86,9 @@ export class Puller {
     const inbox = createInbox();
     const ch: Channel = { inbox, sub: undefined as unknown as Subscription, current: undefined };
     ch.sub = this.#nc.subscribe(inbox, { callback: (err, m) => this.#arrived(ch, err, m) });
+    // A subscription closed under a pull (the connection closed, a permissions error) ends it now
+    // rather than at its timer.
+    void ch.sub.closed.then(() => ch.current?.end(false));
     return ch;
   }
 
