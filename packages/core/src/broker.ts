@@ -12,7 +12,7 @@ import { checkStreamName, resolveStreamOptions } from './streams/options.js';
 import { streamsOf } from './streams/prepare.js';
 import { Stream } from './streams/stream.js';
 import { Topic } from './topic.js';
-import { checkQueueName, checkTopicName } from './validate.js';
+import { checkPrefix, checkQueueName, checkTopicName } from './validate.js';
 
 export interface BrokerOptions extends Partial<MessageLimits> {
   /** The engine's clock, used for message ids and timestamps. Default: the system clock. */
@@ -56,7 +56,7 @@ export class Broker implements AsyncDisposable {
   }
 
   async listQueues(prefix?: string): Promise<QueueInfo[]> {
-    return this.engine.admin.listQueues(prefix);
+    return this.engine.admin.listQueues(checkPrefix(prefix));
   }
 
   async createTopic<B extends Body = Body>(name: string): Promise<Topic<B>> {
@@ -73,7 +73,7 @@ export class Broker implements AsyncDisposable {
   }
 
   async listTopics(prefix?: string): Promise<TopicInfo[]> {
-    return this.engine.admin.listTopics(prefix);
+    return this.engine.admin.listTopics(checkPrefix(prefix));
   }
 
   /**
@@ -95,7 +95,7 @@ export class Broker implements AsyncDisposable {
   }
 
   async listStreams(prefix?: string): Promise<StreamInfo[]> {
-    return streamsOf(this.engine).listStreams(prefix);
+    return streamsOf(this.engine).listStreams(checkPrefix(prefix));
   }
 
   async close(): Promise<void> {

@@ -1,13 +1,13 @@
 import { InvalidArgumentError } from './errors.js';
 import { queueDefaults, queueLimits, type DeadLetterPolicy, type QueueOptions } from './engine/queue-config.js';
-import { checkInt, checkQueueName } from './validate.js';
+import { checkInt, checkOptions, checkQueueName } from './validate.js';
 
 const known = new Set(['fifo', 'visibilityTimeoutMs', 'delayMs', 'retentionMs', 'deadLetter', 'dedupWindowMs']);
 
 /** Validates queue options for `create` and fills in the defaults. */
 export function resolveQueueOptions(name: string, options: QueueOptions = {}): Required<QueueOptions> {
   checkKnown(options);
-  const fifo = options.fifo ?? name.endsWith('.fifo');
+  const fifo = options.fifo ?? (typeof name === 'string' && name.endsWith('.fifo'));
   if (typeof fifo !== 'boolean') throw new InvalidArgumentError('fifo', 'must be a boolean');
   checkQueueName(name, fifo);
   return {
@@ -44,8 +44,7 @@ function checkDeadLetter(name: string, policy: unknown): DeadLetterPolicy | null
 }
 
 function checkKnown(options: unknown): void {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidArgumentError('options', 'must be an object');
-  for (const key of Object.keys(options)) {
+  for (const key of Object.keys(checkOptions(options as object))) {
     if (!known.has(key)) throw new InvalidArgumentError(key, 'is not a queue setting');
   }
 }

@@ -7,7 +7,7 @@ import type { EnqueueResult, PeekPage, RedriveOptions, RedriveResult } from './e
 import type { Body, Delivery, OutgoingMessage, PeekedMessage } from './message.js';
 import { prepareEntries, type MessageLimits } from './prepare.js';
 import { checkQueueChanges } from './queue-options.js';
-import { checkInt, checkQueueName, checkString } from './validate.js';
+import { checkInt, checkOptions, checkQueueName, checkString } from './validate.js';
 
 export interface ReceiveOptions {
   /** At most this many messages. Default 1. */
@@ -66,6 +66,7 @@ export class Queue<B extends Body = Body> {
 
   /** Leases up to `max` messages, waiting up to `waitMs` for the first. */
   async receive(options: ReceiveOptions = {}): Promise<Delivery<B>[]> {
+    checkOptions(options);
     const max = checkInt('max', options.max ?? 1, { min: 1, max: this.#limits.maxBatch });
     const waitMs = checkInt('waitMs', options.waitMs ?? 0, queueLimits.waitMs);
     const request: { max: number; waitMs: number; visibilityMs?: number } = { max, waitMs };
@@ -81,6 +82,7 @@ export class Queue<B extends Body = Body> {
 
   /** Gives a message back, deliverable again after `delayMs`. */
   async nack(receipt: ReceiptLike, options: NackOptions = {}): Promise<void> {
+    checkOptions(options);
     const delayMs = checkInt('delayMs', options.delayMs ?? 0, queueLimits.nackDelayMs);
     const release: { delayMs: number; error?: string } = { delayMs };
     const error = describeError(options.error);
@@ -102,7 +104,7 @@ export class Queue<B extends Body = Body> {
 
   /** Moves messages from this (dead-letter) queue back to their sources, or to `options.to`. */
   async redrive(options: RedriveOptions & { signal?: AbortSignal } = {}): Promise<RedriveResult> {
-    const { signal, ...rest } = options;
+    const { signal, ...rest } = checkOptions(options);
     const checked: RedriveOptions = {};
     if (rest.to !== undefined) checked.to = checkQueueName(rest.to);
     if (rest.maxPerSecond !== undefined) checked.maxPerSecond = checkInt('maxPerSecond', rest.maxPerSecond, { min: 1, max: 1_000_000 });
@@ -117,6 +119,7 @@ export class Queue<B extends Body = Body> {
 
   /** Browses messages in delivery order without leasing them. */
   async peek(options: PeekOptions = {}): Promise<{ messages: PeekedMessage<B>[]; next?: string }> {
+    checkOptions(options);
     const max = checkInt('max', options.max ?? 10, { min: 1, max: this.#limits.maxBatch });
     const request: { max: number; cursor?: string } = { max };
     if (options.cursor !== undefined) request.cursor = checkString('cursor', options.cursor, 256);

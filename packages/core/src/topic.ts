@@ -5,7 +5,7 @@ import type { PublishResult } from './engine/topic-engine.js';
 import { compileFilterPolicy, type FilterPolicy } from './filter-policy.js';
 import type { Body, OutgoingMessage } from './message.js';
 import { prepareEntries, type MessageLimits } from './prepare.js';
-import { checkQueueName, checkString, checkTopicName } from './validate.js';
+import { checkOptions, checkQueueName, checkString, checkTopicName } from './validate.js';
 
 /** A handle on one topic: publish fans out to the subscribed queues whose filter matches. */
 export class Topic<B extends Body = Body> {
@@ -33,7 +33,7 @@ export class Topic<B extends Body = Body> {
   /** Subscribes a queue, optionally filtered on headers. Subscribing the same queue again replaces the filter. */
   async subscribe(queue: string, options: { filter?: FilterPolicy | null } = {}): Promise<SubscriptionInfo> {
     checkQueueName(queue);
-    const filter = options.filter ?? null;
+    const filter = checkOptions(options).filter ?? null;
     if (filter !== null) compileFilterPolicy(filter);
     return this.#engine.admin.subscribe(this.name, { queue, filter });
   }

@@ -36,6 +36,20 @@ export function checkInt(field: string, value: unknown, range: { min: number; ma
   return value;
 }
 
+/** An options argument: absent is `{}`; anything but a plain object is refused. */
+export function checkOptions<T extends object>(value: T | undefined, field = 'options'): T {
+  if (value === undefined) return {} as T;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidArgumentError(field, 'must be an object');
+  return value;
+}
+
+/** A name prefix for listings: absent, or a string (empty matches everything). */
+export function checkPrefix(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length > 256) throw new InvalidArgumentError('prefix', 'must be a string of at most 256 characters');
+  return value;
+}
+
 export function checkString(field: string, value: unknown, maxLength: number): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) {
     throw new InvalidArgumentError(field, `must be a string of 1 to ${maxLength} characters`);

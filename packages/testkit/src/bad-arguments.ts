@@ -98,6 +98,31 @@ export function badArgumentCases(target: ConformanceTarget): void {
       assert.deepEqual(await q.info(), before);
     });
 
+    test('options that are not objects, and names and prefixes that are not strings, are refused with a typed error', async ({ broker, queue }) => {
+      const q = await queue();
+      await q.send({ body: 'x' });
+      const d = await receiveOne(q);
+      await expectRefusedArguments(q, {
+        'receive(null)': () => q.receive(null as never),
+        'receive([])': () => q.receive([] as never),
+        'peek(null)': () => q.peek(null as never),
+        'nack with null options': () => q.nack(d, null as never),
+        'nack with a string for options': () => q.nack(d, 'soon' as never),
+        'redrive(null)': () => q.redrive(null as never),
+        'createQueue with null options': () => broker.createQueue(uniqueName(), null as never),
+        'listQueues(5)': () => broker.listQueues(5 as never),
+        'listTopics({})': () => broker.listTopics({} as never),
+      });
+      await expectCode(() => broker.createQueue(42 as never), ErrorCode.InvalidName, 'createQueue(42)');
+      await expectCode(() => broker.createQueue(null as never), ErrorCode.InvalidName, 'createQueue(null)');
+      if (broker.features.topics.supported) {
+        const topic = await broker.createTopic(uniqueName('t'));
+        await expectCode(() => topic.subscribe(q.name, null as never), ErrorCode.InvalidArgument, 'subscribe with null options');
+        assert.deepEqual(await topic.subscriptions(), []);
+      }
+      await q.ack(d);
+    });
+
     test('a receipt whose lease has ended is refused with RECEIPT_EXPIRED', async ({ queue }) => {
       const q = await queue();
       await q.send({ body: 'x' });

@@ -6,7 +6,7 @@ import type { CommittedOffset, GroupInfo } from '../engine/stream-group.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Body } from '../message.js';
 import type { MessageLimits } from '../prepare.js';
-import { checkInt } from '../validate.js';
+import { checkInt, checkOptions } from '../validate.js';
 import { StreamConsumer } from './consumer.js';
 import { checkGroupName, checkStreamName, type ConsumerOptions } from './options.js';
 import { checkInteger, decodeRecord, prepareStreamEntries, streamsOf, type StreamMessage } from './prepare.js';
@@ -90,7 +90,8 @@ export class Stream<B extends Body = Body> {
 
   /** A member of consumer group `group`; it joins on its first `poll` (or `join`). */
   consumer(group: string, options: ConsumerOptions = {}): StreamConsumer<B> {
-    return new StreamConsumer<B>(this.#engine, this.name, checkGroupName(group), this.#limits, options.clock ?? this.#clock, options);
+    const o = checkOptions(options);
+    return new StreamConsumer<B>(this.#engine, this.name, checkGroupName(group), this.#limits, o.clock ?? this.#clock, o);
   }
 
   /** A group's members, assignment and committed offsets; `null` when there is no such group. */

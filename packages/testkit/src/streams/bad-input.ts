@@ -67,6 +67,7 @@ export function streamBadInputCases(target: ConformanceTarget): void {
         'retention under 1 s': () => broker.createStream(uniqueName(), { retention: { maxAgeMs: 999 } }),
         'maxBytes under 1 KiB': () => broker.createStream(uniqueName(), { retention: { maxBytes: 1023 } }),
         'unknown option': () => broker.createStream(uniqueName(), { partitons: 2 } as never),
+        'listStreams(5)': () => broker.listStreams(5 as never),
       };
       for (const [what, call] of Object.entries(refusals)) await expectCode(call, ErrorCode.InvalidArgument, what);
       assert.deepEqual(await broker.listStreams(), []);
@@ -88,6 +89,7 @@ export function streamBadInputCases(target: ConformanceTarget): void {
           'read fractional offset': () => s.read({ partition: 0, offset: 0.5 }),
           'bad group name': () => s.consumer('a b'),
           'bad session timeout': () => s.consumer('g', { sessionTimeoutMs: 10 }),
+          'consumer options null': () => s.consumer('g', null as never),
           'bad strategy': () => s.consumer('g', { strategy: 'random' as never }),
           'bad start': () => s.consumer('g', { start: 'middle' as never }),
         };
