@@ -114,10 +114,13 @@ export class PublishRejectedError extends Error {
 /**
  * Publishes one message to a stream's subject and resolves once JetStream has stored it (its
  * PubAck), as `js.publish` does, without that call's per-message request object and timer. A
- * subject no stream captures rejects with NoReplyError ("no responders").
+ * subject no stream captures rejects with NoReplyError ("no responders"). `duplicate`: the
+ * stream already held a message with this `Nats-Msg-Id` within its dedup window and did not
+ * store this one.
  */
-export async function publishToStream(inbox: Inbox, subject: string, data: Uint8Array, headers: MsgHdrs): Promise<void> {
+export async function publishToStream(inbox: Inbox, subject: string, data: Uint8Array, headers: MsgHdrs): Promise<{ duplicate: boolean }> {
   const reply = await inbox.request(subject, data, headers);
-  const ack = JSON.parse(decoder.decode(reply.data)) as { error?: { code: number; description: string } };
+  const ack = JSON.parse(decoder.decode(reply.data)) as { error?: { code: number; description: string }; duplicate?: boolean };
   if (ack.error) throw new PublishRejectedError(ack.error.code, ack.error.description);
+  return { duplicate: ack.duplicate === true };
 }

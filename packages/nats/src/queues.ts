@@ -31,8 +31,9 @@ export class NatsQueues implements QueueEngine {
   /**
    * Publishes each entry and waits for JetStream's ack (stored, fsynced per the server's sync
    * policy). The message id goes out as `Nats-Msg-Id`, so a send retried after a lost ack is a
-   * duplicate the stream drops. JetStream 2.9 has no multi-message transaction: a batch that
-   * fails part-way has stored its first entries, and retrying it stores the rest exactly once.
+   * duplicate the stream drops (reported as `duplicate: true`, as is any repeat of a message id
+   * within the stream's dedup window). JetStream 2.9 has no multi-message transaction: a batch
+   * that fails part-way has stored its first entries, and retrying it stores the rest exactly once.
    */
   async enqueue(queue: string, entries: readonly EnqueueEntry[]): Promise<EnqueueResult[]> {
     const info = await requireQueue(this.ctx, queue);
@@ -47,8 +48,8 @@ export class NatsQueues implements QueueEngine {
         throw noStream(err, queue);
       });
     });
-    await Promise.all(acks);
-    return entries.map((e) => ({ id: e.id, duplicate: false }));
+    const stored = await Promise.all(acks);
+    return entries.map((e, i) => ({ id: e.id, duplicate: stored[i]?.duplicate === true }));
   }
 
   async lease(queue: string, request: LeaseRequest, signal?: AbortSignal): Promise<Delivery<EncodedBody>[]> {

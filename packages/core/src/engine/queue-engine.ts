@@ -18,7 +18,11 @@ export interface EnqueueEntry {
 
 export interface EnqueueResult {
   id: string;
-  /** FIFO only: true when the deduplication window already held this message, so it was not stored again. */
+  /**
+   * True when the deduplication window already held this message, so it was not stored again:
+   * on FIFO queues by dedup id; on NATS JetStream also on standard queues, by message id (its
+   * streams drop a repeated `Nats-Msg-Id` for two minutes).
+   */
   duplicate: boolean;
   /**
    * Where the engine numbers stored messages: a decimal string of 20 digits that grows with the
