@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './daemon.js';
+import type { ServerKind } from './private-server.js';
 
 export { freePort };
 
@@ -109,3 +110,6 @@ function ready(child: ChildProcess): Promise<void> {
     child.once('exit', onExit);
   });
 }
+
+/** For onPrivateServer (private-server.ts). */
+export const natsKind: ServerKind<NatsServer> = { what: 'a real nats-server', available: natsAvailable, skipReason: natsSkipReason, start: () => startNats() };

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort, waitForReady } from './daemon.js';
+import type { ServerKind } from './private-server.js';
 
 export const postgresBin = process.env.POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
 export const postgresSkipReason = 'PostgreSQL is not installed (apt-get install postgresql; .ci/run installs it)';
@@ -150,3 +151,6 @@ function signal(pid: number, name: NodeJS.Signals): void {
     // already gone
   }
 }
+
+/** For onPrivateServer (private-server.ts). */
+export const postgresKind: ServerKind<PostgresServer> = { what: 'a real PostgreSQL server', available: postgresAvailable, skipReason: postgresSkipReason, start: () => startPostgres() };

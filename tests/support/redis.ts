@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, stopper, waitForReady, withPortRetries } from './daemon.js';
+import type { ServerKind } from './private-server.js';
 
 export const redisBinary = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
 export const redisSkipReason = 'redis-server is not installed (apt-get install redis-server; .ci/run installs it)';
@@ -42,3 +43,6 @@ async function launch(port: number): Promise<RedisServer> {
   const stop = stopper(child, dir);
   return { host: '127.0.0.1', port, url: `redis://127.0.0.1:${port}`, stop, [Symbol.asyncDispose]: stop };
 }
+
+/** For onPrivateServer (private-server.ts). */
+export const redisKind: ServerKind<RedisServer> = { what: 'a real Redis server', available: redisAvailable, skipReason: redisSkipReason, start: () => startRedis() };

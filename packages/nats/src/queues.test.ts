@@ -1,25 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Broker } from '@switchyard/core';
-import { natsAvailable, natsSkipReason, startNats, type NatsServer } from '../../../tests/support/nats.js';
+import { onPrivateServer } from '../../../tests/support/private-server.js';
+import { natsKind } from '../../../tests/support/nats.js';
 import { openNatsEngine } from './index.js';
 
 /**
  * What JetStream does that the other engines do not, said plainly: a message id repeated within
  * the stream's dedup window (two minutes) is not stored again, and the send reports it.
  */
-if (!natsAvailable()) {
-  void describe('nats queues', () => void it('runs against a real nats-server', (t) => t.skip(natsSkipReason)));
-} else {
-  let server: NatsServer | undefined;
-  before(async () => {
-    server = await startNats();
-  });
-  after(() => server?.stop());
+onPrivateServer('nats queues', natsKind, (server) => {
 
   void describe('nats queues', () => {
     it('a repeated message id is reported as a duplicate and stored once, in a batch or in a later send', async () => {
-      await using broker = new Broker(await openNatsEngine({ servers: server?.url ?? '', prefix: `q${process.pid}` }));
+      await using broker = new Broker(await openNatsEngine({ servers: server().url, prefix: `q${process.pid}` }));
       const q = await broker.createQueue('orders');
       const batch = await q.sendBatch([{ id: 'a', body: 1 }, { id: 'b', body: 2 }, { id: 'a', body: 3 }]);
       assert.deepEqual(
@@ -40,4 +34,4 @@ if (!natsAvailable()) {
       ]);
     });
   });
-}
+});

@@ -1,8 +1,8 @@
-import { after, before, describe, it } from 'node:test';
 import type { ManualClock } from '@switchyard/core';
 import { runConformance, StoreKeys } from '@switchyard/testkit';
 import { SettledClock } from '../../../tests/engines/settled-clock.js';
-import { postgresAvailable, postgresSkipReason, startPostgres, type PostgresServer } from '../../../tests/support/postgres.js';
+import { postgresKind } from '../../../tests/support/postgres.js';
+import { onPrivateServer } from '../../../tests/support/private-server.js';
 import { openPostgresEngine } from './index.js';
 
 /**
@@ -10,21 +10,11 @@ import { openPostgresEngine } from './index.js';
  * it starts from an empty broker as the suite requires; a peer is another engine on that schema,
  * as another process would open it.
  */
-if (!postgresAvailable()) {
-  void describe('switchyard conformance: postgres', () => {
-    void it('runs against a real PostgreSQL server', (t) => t.skip(postgresSkipReason));
-  });
-} else {
-  let server: PostgresServer | undefined;
-  before(async () => {
-    server = await startPostgres();
-  });
-  after(() => server?.stop());
+onPrivateServer('switchyard conformance: postgres', postgresKind, (server) => {
   let n = 0;
   const schemas = new StoreKeys<string>();
   const open = async (clock: ManualClock, schema: string) => {
-    if (!server) throw new Error('the PostgreSQL server did not start');
-    const engine = await openPostgresEngine({ url: server.url, schema, clock, poolSize: 4, sweepIntervalMs: 60_000 });
+    const engine = await openPostgresEngine({ url: server().url, schema, clock, poolSize: 4, sweepIntervalMs: 60_000 });
     return schemas.remember(engine, schema);
   };
   runConformance({
@@ -37,4 +27,4 @@ if (!postgresAvailable()) {
     },
     peer: ({ clock, engine }) => open(clock, schemas.of(engine)),
   });
-}
+});

@@ -1,32 +1,22 @@
-import { after, before, describe, it } from 'node:test';
 import { runConformance, StoreKeys } from '@switchyard/testkit';
 import { SettledClock } from '../../../tests/engines/settled-clock.js';
-import { redisAvailable, redisSkipReason, startRedis, type RedisServer } from '../../../tests/support/redis.js';
+import { onPrivateServer } from '../../../tests/support/private-server.js';
+import { redisKind } from '../../../tests/support/redis.js';
 import { openRedisEngine } from './index.js';
 
 /** The conformance suite against a private redis-server; each case gets its own key prefix. */
-if (!redisAvailable()) {
-  void describe('switchyard conformance: redis', () => {
-    void it('runs against a real Redis server', (t) => t.skip(redisSkipReason));
-  });
-} else {
-  let server: RedisServer | undefined;
-  before(async () => {
-    server = await startRedis();
-  });
-  after(() => server?.stop());
+onPrivateServer('switchyard conformance: redis', redisKind, (server) => {
   let n = 0;
   const prefixes = new StoreKeys<string>();
   runConformance({
     name: 'redis',
     clock: () => new SettledClock(),
     open: async ({ clock }) => {
-      if (!server) throw new Error('redis-server did not start');
       const prefix = `conformance-${process.pid}-${n++}`;
-      const engine = await openRedisEngine({ url: server.url, prefix, clock });
+      const engine = await openRedisEngine({ url: server().url, prefix, clock });
       if (clock instanceof SettledClock) clock.engine = engine;
       return prefixes.remember(engine, prefix);
     },
-    peer: ({ clock, engine }) => openRedisEngine({ url: server?.url ?? '', prefix: prefixes.of(engine), clock }),
+    peer: ({ clock, engine }) => openRedisEngine({ url: server().url, prefix: prefixes.of(engine), clock }),
   });
-}
+});

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { BodyKind, Broker, ErrorCode, ManualClock } from '@switchyard/core';
 import { SettledClock } from '../../../../tests/engines/settled-clock.js';
-import { natsAvailable, natsSkipReason, startNats, type NatsServer } from '../../../../tests/support/nats.js';
+import { onPrivateServer } from '../../../../tests/support/private-server.js';
+import { natsKind, startNats } from '../../../../tests/support/nats.js';
 import { expectCode } from '@switchyard/testkit';
 import { openNatsEngine } from '../index.js';
 
@@ -10,16 +11,9 @@ import { openNatsEngine } from '../index.js';
  * What the conformance suite cannot see: several engines on one server racing on a partition,
  * wake-ups across connections, retried appends, the sweep, the refused outputs, and a restart.
  */
-if (!natsAvailable()) {
-  void describe('nats streams', () => void it('runs against a real nats-server', (t) => t.skip(natsSkipReason)));
-} else {
-  let server: NatsServer | undefined;
-  before(async () => {
-    server = await startNats();
-  });
-  after(() => server?.stop());
+onPrivateServer('nats streams', natsKind, (server) => {
   let n = 0;
-  const servers = () => (server as NatsServer).url;
+  const servers = () => server().url;
   const prefix = () => `st${process.pid}x${n++}`;
 
   void describe('nats streams', () => {
@@ -130,8 +124,9 @@ if (!natsAvailable()) {
     });
 
     it('keeps records, groups, offsets and state across a server restart', async () => {
+      // A server of its own, to restart without disturbing the other cases.
       const own = await startNats();
-      if (!own) return;
+      assert.ok(own, 'nats-server did not start');
       try {
         const open = async () => new Broker(await openNatsEngine({ servers: own.url, prefix: 'restart' }));
         const first = await open();
@@ -155,4 +150,4 @@ if (!natsAvailable()) {
       }
     });
   });
-}
+});

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { BodyKind, Broker, ErrorCode, type StreamEntry } from '@switchyard/core';
 import { expectCode, followPartition } from '@switchyard/testkit';
 import pg from 'pg';
 import { SettledClock } from '../../../../tests/engines/settled-clock.js';
-import { postgresAvailable, postgresSkipReason, startPostgres, type PostgresServer } from '../../../../tests/support/postgres.js';
+import { onPrivateServer } from '../../../../tests/support/private-server.js';
+import { postgresKind } from '../../../../tests/support/postgres.js';
 import { openPostgresEngine, type PostgresEngine } from '../index.js';
 
 /**
@@ -13,18 +14,11 @@ import { openPostgresEngine, type PostgresEngine } from '../index.js';
  * contention, a stream deleted under appends and joins, the sweep, and upgrading a schema made
  * before streams existed.
  */
-if (!postgresAvailable()) {
-  void describe('postgres streams', () => void it('runs against a real PostgreSQL server', (t) => t.skip(postgresSkipReason)));
-} else {
-  let server: PostgresServer | undefined;
-  before(async () => {
-    server = await startPostgres();
-  });
-  after(() => server?.stop());
+onPrivateServer('postgres streams', postgresKind, (server) => {
   let n = 0;
   const schema = () => `streams_${process.pid}_${n++}`;
   const open = (s: string, options: { clock?: SettledClock; poolSize?: number; sweepIntervalMs?: number } = {}) =>
-    openPostgresEngine({ url: (server as PostgresServer).url, schema: s, poolSize: 8, ...options });
+    openPostgresEngine({ url: server().url, schema: s, poolSize: 8, ...options });
   const bytes = (text: string) => new TextEncoder().encode(text);
   const entry = (text: string, extra: Partial<StreamEntry> = {}): StreamEntry => ({
     id: `${text}-${Math.random()}`,
@@ -234,7 +228,7 @@ if (!postgresAvailable()) {
       assert.deepEqual([...new Set(reasons.map((r) => r.code ?? String(r)))].filter((c) => c !== ErrorCode.StreamNotFound), [], 'a racer failed otherwise (a deadlock, a key violation)');
       assert.ok(outcomes.some((o) => o.status === 'fulfilled'), 'some work got in before the delete');
       assert.ok(reasons.length > 0, 'some work came after it: the delete raced');
-      const raw = new pg.Client({ connectionString: (server as PostgresServer).url });
+      const raw = new pg.Client({ connectionString: server().url });
       await raw.connect();
       try {
         const tables = ['streams', 'stream_partitions', 'stream_records', 'stream_groups', 'stream_members', 'stream_owners', 'stream_offsets', 'stream_state'];
@@ -268,7 +262,7 @@ if (!postgresAvailable()) {
 
     it('upgrades a schema made before streams (and schema versions) existed, keeping its queues', async () => {
       const name = schema();
-      const url = (server as PostgresServer).url;
+      const url = server().url;
       const first = new Broker(await open(name));
       await (await first.createQueue('jobs')).send({ body: 'kept' });
       await first.close();
@@ -288,4 +282,4 @@ if (!postgresAvailable()) {
       }
     });
   });
-}
+});

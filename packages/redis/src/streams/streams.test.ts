@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Broker } from '@switchyard/core';
 import { Redis } from 'ioredis';
 import { SettledClock } from '../../../../tests/engines/settled-clock.js';
-import { redisAvailable, redisSkipReason, startRedis, type RedisServer } from '../../../../tests/support/redis.js';
+import { onPrivateServer } from '../../../../tests/support/private-server.js';
+import { redisKind } from '../../../../tests/support/redis.js';
 import { openRedisEngine } from '../index.js';
 
 /** What the conformance suite cannot see: several engines on one server, the sweep, the key layout. */
-if (!redisAvailable()) {
-  void describe('redis streams', () => void it('runs against a real Redis server', (t) => t.skip(redisSkipReason)));
-} else {
-  let server: RedisServer | undefined;
-  before(async () => {
-    server = await startRedis();
-  });
-  after(() => server?.stop());
+onPrivateServer('redis streams', redisKind, (server) => {
   let n = 0;
-  const url = () => (server as RedisServer).url;
+  const url = () => server().url;
   const prefix = () => `streams-${process.pid}-${n++}`;
 
   void describe('redis streams', () => {
@@ -89,4 +83,4 @@ if (!redisAvailable()) {
       }
     });
   });
-}
+});
