@@ -26,12 +26,17 @@ export interface LongPollOptions<K extends string | number, T> {
   look(): Promise<PollLook<K, T>>;
   /** Called before each wait (e.g. to start watching other processes' commits). */
   beforeWait?(): void;
+  /**
+   * Waits in place of `waiters.wait` (same arguments and rules), for an engine whose senders can
+   * hand messages straight to a waiting poll: what it resolves with, if anything, ends the poll.
+   */
+  wait?(key: K, sinceVersion: number, until: number, signal: AbortSignal): Promise<T[] | undefined>;
 }
 
 /**
  * The long-poll loop the engines share: look; if nothing was found, wait until a send wakes the
  * key's waiters, something becomes visible, the wait runs out, the caller aborts or the engine
- * closes; look again. Woken by sends, never by a sleep loop.
+ * closes; look again. Woken by sends, never by a sleep loop (or handed messages by them: see `wait`).
  */
 export async function longPoll<K extends string | number, T>(o: LongPollOptions<K, T>): Promise<T[]> {
   if (o.closing.aborted) throw new ClosedError();
@@ -51,7 +56,13 @@ export async function longPoll<K extends string | number, T>(o: LongPollOptions<
     if (until <= now) continue;
     o.beforeWait?.();
     waitSignal ??= anySignal(o.signal, o.closing);
-    await o.waiters.wait(look.key, look.version, until, waitSignal);
+    if (!o.wait) {
+      await o.waiters.wait(look.key, look.version, until, waitSignal);
+      continue;
+    }
+    // Handed over while waiting: already leased to this poll, so returned even if it was aborted.
+    const handed = await o.wait(look.key, look.version, until, waitSignal);
+    if (handed && handed.length > 0) return handed;
   }
 }
 

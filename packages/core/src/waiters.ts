@@ -49,9 +49,11 @@ export class Waiters<K extends string | number = string> {
 
   /**
    * Resolves when the queue's version moves past `sinceVersion`, at `until` (clock time), or when
-   * the signal aborts — whichever comes first. Never rejects.
+   * the signal aborts — whichever comes first. Never rejects. With `handle`, its `wake` is set to
+   * a function that ends this wait at once (for an engine that hands messages to this waiter
+   * directly); it stays undefined when the wait ended before it began.
    */
-  wait(queueId: K, sinceVersion: number, until: number, signal?: AbortSignal): Promise<void> {
+  wait(queueId: K, sinceVersion: number, until: number, signal?: AbortSignal, handle?: { wake?: () => void }): Promise<void> {
     if (this.version(queueId) !== sinceVersion || signal?.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
       let set = this.#byQueue.get(queueId);
@@ -68,6 +70,7 @@ export class Waiters<K extends string | number = string> {
       };
       set.add(waiter);
       this.#count++;
+      if (handle) handle.wake = waiter.wake;
       if (Number.isFinite(until)) timer = this.#clock.setTimer(waiter.wake, until - this.#clock.now());
       signal?.addEventListener('abort', waiter.wake, { once: true });
     });

@@ -8,6 +8,11 @@ export interface Tx {
   readonly now: number;
   /** Runs after the commit succeeds (wake waiters, and the like). Never runs on rollback. */
   afterCommit(fn: () => void): void;
+  /**
+   * Runs if the operation's changes are rolled back (its own failure, or the whole transaction's):
+   * undoes what the operation changed outside the database. Never runs after a commit.
+   */
+  onRollback(fn: () => void): void;
 }
 
 interface PendingOp {
@@ -128,7 +133,8 @@ export class Batcher {
 
   #attempt(batch: PendingOp[], isolate: boolean): 'done' | 'retry' {
     const after: (() => void)[] = [];
-    const tx: Tx = { now: this.#clock.now(), afterCommit: (fn) => void after.push(fn) };
+    const undo: (() => void)[] = [];
+    const tx: Tx = { now: this.#clock.now(), afterCommit: (fn) => void after.push(fn), onRollback: (fn) => void undo.push(fn) };
     const outcomes: { ok: boolean; value: unknown }[] = [];
     this.#reset();
     try {
@@ -140,6 +146,7 @@ export class Batcher {
     }
     for (const op of batch) {
       const mark = after.length;
+      const undoMark = undo.length;
       if (isolate) this.#savepoint.run();
       try {
         const value = op.run(tx);
@@ -148,12 +155,14 @@ export class Batcher {
       } catch (err) {
         if (!isolate) {
           this.#rollback.run();
+          undoFrom(undo, 0);
           return 'retry';
         }
         this.#rollbackTo.run();
         this.#release.run();
         this.#reset();
         after.length = mark;
+        undoFrom(undo, undoMark);
         outcomes.push({ ok: false, value: err });
       }
     }
@@ -161,6 +170,7 @@ export class Batcher {
       this.#commit.run();
     } catch (err) {
       if (this.#db.inTransaction) this.#rollback.run();
+      undoFrom(undo, 0);
       for (const op of batch) op.reject(err);
       return 'done';
     }
@@ -186,6 +196,12 @@ export class Batcher {
     for (const fn of after) fn();
     return 'done';
   }
+}
+
+/** Runs the undo steps from `mark` on, newest first, and forgets them. */
+function undoFrom(undo: (() => void)[], mark: number): void {
+  for (let i = undo.length - 1; i >= mark; i--) (undo[i] as () => void)();
+  undo.length = mark;
 }
 
 /** SQLITE_BUSY (and its extended codes): another connection held the write lock past the timeout. */

@@ -93,10 +93,11 @@ export class SqliteEngine implements Engine {
 
   /**
    * Commits made, operations committed and WAL syncs made (with the `fsync` setting on a file),
-   * for seeing how well group commit coalesces.
+   * for seeing how well group commit coalesces; and messages handed straight to a waiting
+   * receive by their send (handoff.ts).
    */
-  get commitStats(): { commits: number; ops: number; syncs: number } {
-    return { commits: this.#batcher.commits, ops: this.#batcher.ops, syncs: this.#walSync?.syncs ?? 0 };
+  get commitStats(): { commits: number; ops: number; syncs: number; handedOver: number } {
+    return { commits: this.#batcher.commits, ops: this.#batcher.ops, syncs: this.#walSync?.syncs ?? 0, handedOver: this.#store.takers.handedOver };
   }
 
   async close(): Promise<void> {
@@ -169,6 +170,8 @@ export class SqliteEngine implements Engine {
         return { found: r.deliveries, key: r.queueId, version: r.version, nextVisibleAt: r.nextVisibleAt };
       },
       beforeWait: () => this.#watchOtherProcesses(),
+      // While it waits, a send in this process may hand it messages directly (handoff.ts).
+      wait: (key, since, until, signal) => this.#store.takers.wait(key, request, since, until, signal),
     });
   }
 

@@ -65,7 +65,13 @@ export function leaseNow(store: Store, tx: Tx, queue: string, request: LeaseRequ
     d.sequence = formatSequence(row.seq);
     return d;
   });
-  return { deliveries, queueId: q.id, version, nextVisibleAt: deliveries.length > 0 ? tx.now : nextVisibleAt(store, q.id, tx.now) };
+  const outcome = { deliveries, queueId: q.id, version, nextVisibleAt: deliveries.length > 0 ? tx.now : nextVisibleAt(store, q.id, tx.now) };
+  if (deliveries.length < request.max && until > tx.now) {
+    // Nothing leasable is left ready: sends later in this transaction may fill the rest.
+    store.markReady(q.id, false);
+    store.takers.offer(tx, q.id, { max: request.max, visibilityMs: request.visibilityMs, lease, deliveries });
+  }
+  return outcome;
 }
 
 function settleExceptions(store: Store, tx: Tx, q: QueueRow, rows: MessageRow[]): void {

@@ -106,18 +106,18 @@ function matcherFor(filter: string | null): HeaderMatcher {
 export function publish(store: Store, tx: Tx, topic: string, entries: readonly EnqueueEntry[]): PublishResult[] {
   const t = requireTopic(store, topic);
   const subs = store.sql(`${subscriptionSelect} WHERE s.topic_id = ?`).all(t.id) as SubscriptionRow[];
-  const targets = subs.map((s) => ({ queue: store.queueById(s.queue_id) as QueueRow, matches: matcherFor(s.filter), stored: 0 }));
+  const targets = subs.map((s) => ({ queue: store.queueById(s.queue_id) as QueueRow, matches: matcherFor(s.filter), ready: 0 }));
   const results = entries.map((e) => {
     let deliveredTo = 0;
     for (const target of targets) {
       if (!target.matches(e.headers)) continue;
-      if (!insertEntry(store, tx, target.queue, e).duplicate) {
-        deliveredTo++;
-        target.stored++;
-      }
+      const stored = insertEntry(store, tx, target.queue, e);
+      if (stored.result.duplicate) continue;
+      deliveredTo++;
+      if (stored.ready) target.ready++;
     }
     return { id: e.id, deliveredTo };
   });
-  for (const target of targets) if (target.stored > 0) store.announce(tx, target.queue.id, target.stored);
+  for (const target of targets) if (target.ready > 0) store.announce(tx, target.queue.id, target.ready);
   return results;
 }
