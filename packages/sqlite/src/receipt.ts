@@ -17,8 +17,11 @@ export function formatReceipt(r: Receipt): string {
 }
 
 export function parseReceipt(text: string): Receipt {
-  if (!shape.test(text)) throw new InvalidReceiptError('it is not a receipt this engine issued');
-  const [queueId, seq, lease] = text.split('.').map((s) => Number.parseInt(s, 36)) as [number, number, number];
+  const m = shape.exec(text);
+  if (!m) throw new InvalidReceiptError('it is not a receipt this engine issued');
+  const queueId = Number.parseInt(m[1] as string, 36);
+  const seq = Number.parseInt(m[2] as string, 36);
+  const lease = Number.parseInt(m[3] as string, 36);
   if (!Number.isSafeInteger(queueId) || !Number.isSafeInteger(seq) || !Number.isSafeInteger(lease)) {
     throw new InvalidReceiptError('it is not a receipt this engine issued');
   }
