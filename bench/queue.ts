@@ -14,6 +14,16 @@
  *                               unmeasured ones (warm-up). Latency: a second, open-loop run at
  *                               half that rate, measured from when each send was *meant* to start
  *                               to when its handler ran (so stalls are not hidden).
+ *                               The consumer holds at most 80 leased (16 handlers + 64 prefetch),
+ *                               fewer than the producer keeps outstanding, so it falls behind and
+ *                               the queue grows through the run (max_unhandled): this measures
+ *                               the lease path under a growing backlog.
+ *   queue.e2e.sqlite.fsync.window256  the same with the consumer holding up to 256 leased, as many
+ *                               as the producer keeps outstanding: it keeps up, the queue stays
+ *                               short, and sends hand messages straight to its receives
+ *                               (handed_over; see packages/sqlite/src/handoff.ts).
+ *   Every e2e line reports max_unhandled (the most messages sent and not yet handled during the
+ *   measured run) and handed_over (the share of messages that skipped the lease).
  *   queue.backlog.1m            fill one queue with 1,000,000 × 1 KiB (batches of 1,000), then
  *                               drain it with the e2e consumer. ops_per_s is the drain rate.
  *
@@ -23,8 +33,8 @@
  *                               (threads/): is a thread of its own the way to 0.25? See
  *                               BENCHMARKS.md.
  *
- * Knobs for experiments: BENCH_OUTSTANDING (sends the producer keeps outstanding, 256),
- * BENCH_PREFETCH (the consumer's prefetch beyond its 16 handlers, 64), BENCH_E2E_COUNT,
+ * Knobs for experiments: BENCH_OUTSTANDING (sends the producer keeps outstanding, 256; the
+ * window case follows it), BENCH_PREFETCH (the consumer's prefetch beyond its 16 handlers, 64), BENCH_E2E_COUNT,
  * BENCH_E2E_WARMUP, BENCH_BODY.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -37,6 +47,8 @@ import { migrate } from '../packages/sqlite/src/schema.js';
 import { emit, Latency, nowMs, round, Semaphore } from './lib.js';
 
 const payload = 'x'.repeat(Number(process.env.BENCH_BODY ?? 1024));
+/** Sends the e2e producer keeps outstanding. */
+const producerWindow = Number(process.env.BENCH_OUTSTANDING ?? 256);
 const e2eCount = Number(process.env.BENCH_E2E_COUNT ?? 50_000);
 /** Messages sent and handled, unmeasured, before an e2e run. */
 const e2eWarmup = Number(process.env.BENCH_E2E_WARMUP ?? 20_000);
@@ -169,8 +181,14 @@ async function consume(q: Queue, total: number, shape: ConsumerShape, onMessage:
   if (failure) throw failure;
 }
 
-function commitStats(broker: { engine: unknown }): { commits: number; ops: number } {
-  return (broker.engine as { commitStats?: { commits: number; ops: number } }).commitStats ?? { commits: 0, ops: 0 };
+interface EngineCounters {
+  commits: number;
+  ops: number;
+  handedOver: number;
+}
+
+function commitStats(broker: { engine: unknown }): EngineCounters {
+  return (broker.engine as { commitStats?: EngineCounters }).commitStats ?? { commits: 0, ops: 0, handedOver: 0 };
 }
 
 async function e2e(durability: Durability, shape: ConsumerShape, suffix = '', open: (path: string) => Promise<Broker> = (path) => openBroker({ path, durability })): Promise<void> {
@@ -178,12 +196,17 @@ async function e2e(durability: Durability, shape: ConsumerShape, suffix = '', op
   const broker = await open(path);
   const q = await broker.createQueue('bench', { visibilityTimeoutMs: 60_000 });
 
-  // Throughput: closed loop, producer keeps 256 sends outstanding.
+  // Throughput: closed loop, producer keeps `producerWindow` sends outstanding. Tracks the most
+  // messages sent and not yet handled: bounded when the consumer keeps up, growing when it does not.
+  let maxUnhandled = 0;
   const closedLoop = async (count: number) => {
-    const outstanding = new Semaphore(Number(process.env.BENCH_OUTSTANDING ?? 256));
-    const consumed = consume(q, count, shape, () => undefined);
+    const outstanding = new Semaphore(producerWindow);
+    let handled = 0;
+    maxUnhandled = 0;
+    const consumed = consume(q, count, shape, () => void handled++);
     for (let i = 0; i < count; i++) {
       await outstanding.acquire();
+      maxUnhandled = Math.max(maxUnhandled, i - handled);
       void q.send({ body: payload }).then(() => outstanding.release());
     }
     await consumed;
@@ -191,12 +214,14 @@ async function e2e(durability: Durability, shape: ConsumerShape, suffix = '', op
   // Unmeasured first, the same way (the server cases warm up too): JIT compilation is not the engine.
   await closedLoop(e2eWarmup);
   const commits0 = commitStats(broker).commits;
+  const handed0 = commitStats(broker).handedOver;
   const cpu0 = process.cpuUsage();
   const start = nowMs();
   await closedLoop(e2eCount);
   const throughput = e2eCount / ((nowMs() - start) / 1000);
   const cpu = process.cpuUsage(cpu0);
   const throughputCommits = commitStats(broker).commits - commits0;
+  const handedOver = commitStats(broker).handedOver - handed0;
 
   // Latency: open loop at half the measured throughput, from intended send time to handler.
   const rate = Math.max(1, Math.round(throughput / 2));
@@ -235,6 +260,9 @@ async function e2e(durability: Durability, shape: ConsumerShape, suffix = '', op
     sys_us_per_msg: round(cpu.system / e2eCount, 1),
     messages: e2eCount,
     messages_per_commit: round(e2eCount / throughputCommits, 1),
+    producer_window: producerWindow,
+    max_unhandled: maxUnhandled,
+    handed_over: round(handedOver / e2eCount, 3),
     durability: durability === 'fsync' ? 'fsync (WAL fdatasync before a write resolves)' : 'relaxed (synchronous=NORMAL)',
   });
 }
@@ -277,6 +305,8 @@ async function backlog(): Promise<void> {
 const standard: ConsumerShape = { concurrency: 16, prefetch: Number(process.env.BENCH_PREFETCH ?? 64) };
 /** At most 16 messages leased and unacked at any moment: every commit carries at most 16. */
 const strict: ConsumerShape = { concurrency: 16, prefetch: 0 };
+/** 16 handlers, and as many messages leased as the producer keeps outstanding: it can keep up. */
+const keepsUp: ConsumerShape = { concurrency: 16, prefetch: producerWindow - 16 };
 
 const which = process.argv[2];
 switch (which) {
@@ -294,6 +324,9 @@ switch (which) {
     break;
   case 'queue.e2e.sqlite.fsync.strict16':
     await e2e('fsync', strict, '.strict16');
+    break;
+  case 'queue.e2e.sqlite.fsync.window256':
+    await e2e('fsync', keepsUp, `.window${producerWindow}`);
     break;
   case 'proto.e2e.sqlite.two-threads':
     await e2e('fsync', standard, '.proto-two-threads', async (path) => new Broker(new (await import('./threads/proxy-engine.js')).ProxyEngine(path)));

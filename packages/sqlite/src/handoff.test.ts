@@ -165,6 +165,28 @@ describe('sqlite engine: sends hand messages straight to waiting receives', () =
     await broker.close();
   });
 
+  it('hands a published message to a waiting receive on each subscribed queue, each with its own body', async () => {
+    const { engine, broker } = open();
+    const a = await broker.createQueue('a');
+    const b = await broker.createQueue('b');
+    const topic = await broker.createTopic('events');
+    await topic.subscribe(a.name);
+    await topic.subscribe(b.name);
+    const waitingA = a.receive({ waitMs: 10_000 });
+    const waitingB = b.receive({ waitMs: 10_000 });
+    await turns();
+    const before = engine.commitStats;
+    await topic.publish({ body: new Uint8Array([7]) });
+    const [fromA] = await waitingA;
+    const [fromB] = await waitingB;
+    assert.equal(engine.commitStats.commits - before.commits, 1);
+    assert.equal(engine.commitStats.handedOver - before.handedOver, 2);
+    assert.equal(fromA!.id, fromB!.id);
+    (fromA!.body as Uint8Array)[0] = 1;
+    assert.deepEqual([...(fromB!.body as Uint8Array)], [7]);
+    await broker.close();
+  });
+
   it('leaves FIFO queues and delayed messages to the ordinary lease', async () => {
     const { clock, engine, broker } = open();
     const fifo = await broker.createQueue('orders.fifo', { fifo: true });
