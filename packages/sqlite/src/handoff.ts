@@ -30,7 +30,10 @@ export interface Taker {
  * the same state either way.
  *
  * Only standard queues and messages due at once are handed over: FIFO groups and delays keep
- * their own rules, and a message never overtakes one that is already ready.
+ * their own rules, and a message never overtakes one that is already ready. Receives of other
+ * processes are not offered messages: while this process's receives have room they get what it
+ * sends (as its own waiters were always woken first), and what they have no room for is stored
+ * ready for anyone.
  */
 export class Takers {
   readonly #waiters: Waiters<number>;
