@@ -76,10 +76,15 @@ export function insertEntry(store: Store, tx: Tx, q: QueueRow, e: EnqueueEntry):
   return { result: { id: e.id, duplicate: false, sequence: formatSequence(seq) }, ready: taker === undefined };
 }
 
-/** A receive to hand a message due now to: one is short of messages, and none is ready ahead. */
+/**
+ * A receive to hand a message due now to: one is short of messages, and none is ready ahead. Not
+ * one with a zero visibility timeout: its message would be ready again at once, so it takes the
+ * ordinary lease.
+ */
 function takerFor(store: Store, tx: Tx, q: QueueRow): Taker | undefined {
   if (!store.takers.waiting(q.id) || store.hasReady(q.id, tx.now)) return undefined;
-  return store.takers.find(q.id);
+  const taker = store.takers.find(q.id);
+  return taker && (taker.visibilityMs ?? q.visibility_ms) > 0 ? taker : undefined;
 }
 
 /** Stores a batch in one queue and wakes as many waiting consumers as messages it left ready. */

@@ -187,6 +187,19 @@ describe('sqlite engine: sends hand messages straight to waiting receives', () =
     await broker.close();
   });
 
+  it('leaves a receive with a zero visibility timeout to the ordinary lease', async () => {
+    const { engine, broker } = open();
+    const q = await broker.createQueue('jobs');
+    const waiting = q.receive({ waitMs: 10_000, visibilityMs: 0 });
+    await turns();
+    await q.send({ body: 'x' });
+    const [d] = await waiting;
+    assert.equal(d!.body, 'x');
+    assert.equal(engine.commitStats.handedOver, 0);
+    assert.equal((await q.stats()).ready, 1, 'leased for no time: ready again at once');
+    await broker.close();
+  });
+
   it('leaves FIFO queues and delayed messages to the ordinary lease', async () => {
     const { clock, engine, broker } = open();
     const fifo = await broker.createQueue('orders.fifo', { fifo: true });
