@@ -19,16 +19,16 @@ export interface LeaseOutcome {
   nextVisibleAt: number;
 }
 
-/** Leases the first `n` ready messages that are neither expired nor out of receives, in one statement. */
-const takeSql = `UPDATE messages SET lease = :lease, visible_at = :until, receives = receives + 1,
-    first_received_at = coalesce(first_received_at, :now)
-  WHERE seq IN (SELECT seq FROM messages WHERE queue_id = :q AND visible_at <= :now ORDER BY visible_at, seq LIMIT :n)
-    AND expires_at > :now AND receives < :maxReceives
-  RETURNING seq, id, type, body_kind, headers, key, dedup_id, ts, enqueued_at, receives, first_received_at, ${bodyColumn}`;
-
-/** Ready messages the statement above passes over: expired, or used up. */
-const exceptionsSql = `SELECT * FROM messages WHERE queue_id = :q AND visible_at <= :now AND (expires_at <= :now OR receives >= :maxReceives)
-  ORDER BY visible_at, seq LIMIT :n`;
+/**
+ * The first `n` ready messages, oldest-visible first, with what a delivery needs (and expiry,
+ * to tell the ones that may not be delivered). Read, then leased row by row below: inside the
+ * write transaction nothing can take them in between, and this costs less than one
+ * `UPDATE … RETURNING` (which buffers every returned row and body before handing them over:
+ * 9.0 against 7.4 µs per message at 10 per lease, 5.8 against 5.4 at 80, in a raw harness).
+ */
+const readySql = `SELECT seq, id, type, body_kind, headers, key, dedup_id, ts, enqueued_at, receives, first_received_at, expires_at, ${bodyColumn}
+  FROM messages WHERE queue_id = :q AND visible_at <= :now ORDER BY visible_at, seq LIMIT :n`;
+const takeSql = 'UPDATE messages SET lease = ?, visible_at = ?, receives = receives + 1, first_received_at = coalesce(first_received_at, ?) WHERE seq = ?';
 
 /**
  * Leases up to `max` ready messages, oldest-visible first. Ready messages past retention are
@@ -41,14 +41,22 @@ export function leaseNow(store: Store, tx: Tx, queue: string, request: LeaseRequ
   const until = tx.now + (request.visibilityMs ?? q.visibility_ms);
   const lease = newLeaseToken();
   const maxReceives = q.dlq_id !== null && q.max_receives !== null ? q.max_receives : Number.MAX_SAFE_INTEGER;
+  const take = store.sql(takeSql);
   const rows: MessageRow[] = [];
   for (;;) {
-    const n = request.max - rows.length;
-    const taken = store.sql(takeSql).all({ lease, until, q: q.id, now: tx.now, n, maxReceives }) as MessageRow[];
-    rows.push(...taken);
-    if (taken.length === n) break;
-    const exceptions = store.sql(exceptionsSql).all({ q: q.id, now: tx.now, maxReceives, n: n - taken.length }) as MessageRow[];
-    if (exceptions.length === 0) break;
+    const ready = store.sql(readySql).all({ q: q.id, now: tx.now, n: request.max - rows.length }) as MessageRow[];
+    let exceptions: number[] | undefined;
+    for (const row of ready) {
+      if (row.expires_at <= tx.now || row.receives >= maxReceives) {
+        (exceptions ??= []).push(row.seq);
+        continue;
+      }
+      take.run(lease, until, tx.now, row.seq);
+      row.receives++;
+      row.first_received_at ??= tx.now;
+      rows.push(row);
+    }
+    if (!exceptions) break;
     settleExceptions(store, tx, q, exceptions);
     // With a zero visibility timeout the messages just leased are still ready: stop here
     // rather than hand them out twice.
@@ -74,7 +82,9 @@ export function leaseNow(store: Store, tx: Tx, queue: string, request: LeaseRequ
   return outcome;
 }
 
-function settleExceptions(store: Store, tx: Tx, q: QueueRow, rows: MessageRow[]): void {
+/** Drops the expired and dead-letters the used-up among ready messages a lease passed over. */
+function settleExceptions(store: Store, tx: Tx, q: QueueRow, seqs: number[]): void {
+  const rows = seqs.map((seq) => store.sql('SELECT * FROM messages WHERE seq = ?').get(seq) as MessageRow);
   if (rows.some((r) => r.expires_at <= tx.now)) dropExpired(store, tx, q.id);
   for (const row of rows) {
     if (row.expires_at > tx.now) moveToDeadLetter(store, tx, q, row, 'max-receives', row.last_error ?? 'the lease ended without an ack');
