@@ -22,14 +22,21 @@ function leased(store: Store, tx: Tx, queue: string, receipt: string): { q: Queu
   return { q, row };
 }
 
+const removeSql = 'DELETE FROM messages WHERE seq = ? AND queue_id = ? AND lease = ? AND visible_at > ?';
+
 /** Ack: deletes the leased message. A message already gone counts as done. */
 export function remove(store: Store, tx: Tx, queue: string, receipt: string): void {
   const q = store.requireQueue(queue);
   const r = parseReceipt(receipt);
-  // The common case in one statement; anything unusual is diagnosed below.
-  const gone = store
-    .sql('DELETE FROM messages WHERE seq = ? AND queue_id = ? AND lease = ? AND visible_at > ? RETURNING fifo_group')
-    .get(r.seq, r.queueId === q.id ? q.id : -1, r.lease, tx.now) as { fifo_group: string | null } | undefined;
+  const queueId = r.queueId === q.id ? q.id : -1;
+  // The common case in one statement; anything unusual is diagnosed below. Only a FIFO queue's
+  // messages have a group to promote the next of (a standard queue's have none), so only there
+  // does the delete return it: RETURNING costs ~1 µs per ack (2.45 against 1.5 in a raw harness).
+  if (!q.fifo) {
+    if (store.sql(removeSql).run(r.seq, queueId, r.lease, tx.now).changes === 0) leased(store, tx, queue, receipt);
+    return;
+  }
+  const gone = store.sql(`${removeSql} RETURNING fifo_group`).get(r.seq, queueId, r.lease, tx.now) as { fifo_group: string | null } | undefined;
   if (!gone) {
     leased(store, tx, queue, receipt);
     return;
