@@ -82,6 +82,23 @@ export function longPollCases(target: ConformanceTarget): void {
       assert.deepEqual(results.flat().map((d) => d.id), ['only']);
     });
 
+    test('what waiting receives are given is leased to them: split without overlap, not delivered again, acked by its receipt', async ({ queue }) => {
+      const q = await queue({ visibilityTimeoutMs: 60_000 });
+      const polls = [q.receive({ waitMs: 10_000, max: 2 }), q.receive({ waitMs: 10_000, max: 2 })];
+      await settle();
+      await q.sendBatch([{ id: 'a', body: 1 }, { id: 'b', body: 2 }, { id: 'c', body: 3 }]);
+      const first = await polls[0]!;
+      const second = await polls[1]!;
+      const given = [...first, ...second];
+      assert.ok(first.length >= 1 && first.length <= 2 && second.length <= 2, `got ${first.length} and ${second.length}`);
+      assert.equal(new Set(given.map((d) => d.id)).size, given.length, 'a message went to both receives');
+      assert.ok(given.every((d) => d.attempt === 1));
+      const rest = await q.receive({ max: 10 });
+      assert.deepEqual([...given, ...rest].map((d) => d.id).sort(), ['a', 'b', 'c'], 'a message was delivered twice while leased, or lost');
+      for (const d of [...given, ...rest]) await q.ack(d);
+      assert.deepEqual(await q.receive({ max: 10 }), []);
+    });
+
     test('aborting a waiting receive settles it promptly and loses no message', async ({ queue }) => {
       const q = await queue();
       const controller = new AbortController();
