@@ -41,7 +41,7 @@ export function createQueue(store: Store, tx: Tx, name: string, o: Required<Queu
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(name, o.fifo ? 1 : 0, o.visibilityTimeoutMs, o.delayMs, o.retentionMs, dlqId, o.deadLetter?.maxReceives ?? null, o.dedupWindowMs, tx.now);
-  store.forgetQueues();
+  store.forgetCached();
   return toQueueInfo(store.requireQueue(name));
 }
 
@@ -63,7 +63,7 @@ export function updateQueue(store: Store, name: string, changes: QueueOptions): 
     column('max_receives', changes.deadLetter?.maxReceives ?? null);
   }
   if (set.length > 0) store.db.prepare(`UPDATE queues SET ${set.join(', ')} WHERE id = ?`).run(...values, q.id);
-  store.forgetQueues();
+  store.forgetCached();
   return toQueueInfo(store.requireQueue(name));
 }
 
@@ -76,7 +76,7 @@ export function deleteQueue(store: Store, tx: Tx, name: string): boolean {
   store.sql('DELETE FROM dedup WHERE queue_id = ?').run(q.id);
   store.sql('DELETE FROM subscriptions WHERE queue_id = ?').run(q.id);
   store.sql('DELETE FROM queues WHERE id = ?').run(q.id);
-  store.forgetQueues();
+  store.forgetCached();
   // Consumers waiting on it wake up and learn it is gone.
   store.announce(tx, q.id);
   return true;

@@ -74,7 +74,7 @@ export class SqliteEngine implements Engine {
       this.#db,
       this.#clock,
       { maxOps: this.options.maxOpsPerCommit, waitTurns: this.options.commitWaitTurns },
-      () => this.#store.forgetQueues(),
+      () => this.#store.forgetCached(),
       this.#walSync,
     );
     this.queues = this.#queueEngine();

@@ -78,7 +78,7 @@ describe('sqlite engine: sends hand messages straight to waiting receives', () =
   });
 
   it('copies the body: the sender’s bytes are not the receiver’s', async () => {
-    const { broker } = open();
+    const { engine, broker } = open();
     const q = await broker.createQueue('bytes');
     const waiting = q.receive({ waitMs: 10_000 });
     await turns();
@@ -86,6 +86,7 @@ describe('sqlite engine: sends hand messages straight to waiting receives', () =
     await q.send({ body: bytes });
     bytes[0] = 9;
     const [d] = await waiting;
+    assert.equal(engine.commitStats.handedOver, 1, 'the message went the hand-over way');
     assert.deepEqual([...(d!.body as Uint8Array)], [1, 2, 3]);
     await broker.close();
   });

@@ -1,9 +1,8 @@
 import type { Delivery, EncodedBody, EnqueueEntry, Message, Waiters } from '@switchyard/core';
 import type { Tx } from './batcher.js';
 import { newLeaseToken } from './lease-token.js';
-import { formatReceipt } from './receipt.js';
 import type { QueueRow } from './rows.js';
-import { formatSequence } from './sequence.js';
+import { toDelivery } from './to-message.js';
 
 /** A receive of this process that a send may fill directly. */
 export interface Taker {
@@ -125,12 +124,5 @@ export function handedDelivery(q: QueueRow, e: EnqueueEntry, dedupId: string | n
   };
   if (e.key !== undefined) m.key = e.key;
   if (dedupId !== null) m.dedupId = dedupId;
-  const d = m as Delivery<EncodedBody>;
-  d.queue = q.name;
-  d.receipt = formatReceipt({ queueId: q.id, seq, lease });
-  d.attempt = 1;
-  d.enqueuedAt = now;
-  d.firstReceivedAt = now;
-  d.sequence = formatSequence(seq);
-  return d;
+  return toDelivery(m, q, { seq, lease, attempt: 1, enqueuedAt: now, firstReceivedAt: now });
 }

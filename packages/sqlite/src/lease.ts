@@ -3,12 +3,10 @@ import type { Tx } from './batcher.js';
 import { moveToDeadLetter } from './dead-letter.js';
 import { dropExpired } from './expiry.js';
 import { newLeaseToken } from './lease-token.js';
-import { formatReceipt } from './receipt.js';
-import { formatSequence } from './sequence.js';
 import { bodyColumn, type MessageRow, type QueueRow } from './rows.js';
 import { BLOCKED } from './schema.js';
 import type { Store } from './store.js';
-import { toMessage } from './to-message.js';
+import { toDelivery, toMessage } from './to-message.js';
 
 export interface LeaseOutcome {
   deliveries: Delivery<EncodedBody>[];
@@ -63,16 +61,9 @@ export function leaseNow(store: Store, tx: Tx, queue: string, request: LeaseRequ
     if (until <= tx.now) break;
   }
   rows.sort((a, b) => a.seq - b.seq);
-  const deliveries = rows.map((row) => {
-    const d = toMessage(row) as Delivery<EncodedBody>;
-    d.queue = q.name;
-    d.receipt = formatReceipt({ queueId: q.id, seq: row.seq, lease });
-    d.attempt = row.receives;
-    d.enqueuedAt = row.enqueued_at;
-    d.firstReceivedAt = row.first_received_at ?? tx.now;
-    d.sequence = formatSequence(row.seq);
-    return d;
-  });
+  const deliveries = rows.map((row) =>
+    toDelivery(toMessage(row), q, { seq: row.seq, lease, attempt: row.receives, enqueuedAt: row.enqueued_at, firstReceivedAt: row.first_received_at ?? tx.now }),
+  );
   const outcome = { deliveries, queueId: q.id, version, nextVisibleAt: deliveries.length > 0 ? tx.now : nextVisibleAt(store, q.id, tx.now) };
   if (deliveries.length < request.max && until > tx.now) {
     // Nothing leasable is left ready: sends later in this transaction may fill the rest.

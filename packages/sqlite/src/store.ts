@@ -47,7 +47,7 @@ export class Store {
   }
 
   /** Drops what the current transaction has cached (it began, rolled back, or changed a queue). */
-  forgetQueues(): void {
+  forgetCached(): void {
     this.#queues.clear();
     this.#ready.clear();
   }

@@ -1,5 +1,7 @@
-import type { EncodedBody, Message } from '@switchyard/core';
-import type { MessageRow } from './rows.js';
+import type { Delivery, EncodedBody, Message } from '@switchyard/core';
+import { formatReceipt } from './receipt.js';
+import type { MessageRow, QueueRow } from './rows.js';
+import { formatSequence } from './sequence.js';
 
 /** The envelope stored in a row (body still encoded; select it with `bodyColumn`). */
 export function toMessage(row: MessageRow): Message<EncodedBody> {
@@ -13,4 +15,25 @@ export function toMessage(row: MessageRow): Message<EncodedBody> {
   if (row.key !== null) m.key = row.key;
   if (row.dedup_id !== null) m.dedupId = row.dedup_id;
   return m;
+}
+
+/** What a lease adds to a message: where it is, its receipt, and its receive count and times. */
+export interface LeaseFacts {
+  seq: number;
+  lease: number;
+  attempt: number;
+  enqueuedAt: number;
+  firstReceivedAt: number;
+}
+
+/** `m` (fresh, owned by the caller) as the delivery of one lease; the same object, completed. */
+export function toDelivery(m: Message<EncodedBody>, q: QueueRow, f: LeaseFacts): Delivery<EncodedBody> {
+  const d = m as Delivery<EncodedBody>;
+  d.queue = q.name;
+  d.receipt = formatReceipt({ queueId: q.id, seq: f.seq, lease: f.lease });
+  d.attempt = f.attempt;
+  d.enqueuedAt = f.enqueuedAt;
+  d.firstReceivedAt = f.firstReceivedAt;
+  d.sequence = formatSequence(f.seq);
+  return d;
 }
