@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
-import { encodeBody } from './body.js';
+import { bodySize, encodeBody } from './body.js';
 import { randomBytesFromPool } from './random-pool.js';
 import type { Clock } from './clock.js';
 import { BatchTooLargeError, InvalidArgumentError, MessageTooLargeError } from './errors.js';
@@ -32,7 +32,7 @@ function prepareEntry(m: OutgoingMessage, i: number, limits: MessageLimits, now:
   if (!('body' in m) || m.body === undefined) throw new InvalidArgumentError(`${at}.body`, 'is required');
   const body = encodeBody(m.body, `${at}.body`);
   const headers = checkHeaders(`${at}.headers`, m.headers);
-  const size = body.data.byteLength + headersSize(headers);
+  const size = bodySize(body) + headersSize(headers);
   if (size > limits.maxMessageBytes) throw new MessageTooLargeError(size, limits.maxMessageBytes, i);
   const entry: EnqueueEntry = {
     id: m.id === undefined ? uuidv7({ msecs: now, random: randomBytesFromPool(16) }) : checkString(`${at}.id`, m.id, 128),

@@ -1,4 +1,4 @@
-import { decodeBody, type EncodedBody } from './body.js';
+import { decodeEncoded, type EncodedBody } from './body.js';
 import type { Clock } from './clock.js';
 import { InvalidArgumentError } from './errors.js';
 import type { Engine } from './engine/engine.js';
@@ -150,7 +150,7 @@ function receiptOf(r: ReceiptLike): string {
 /** Decodes the body in place: engines hand over fresh objects, so nothing else sees them. */
 function decode<T extends { body: EncodedBody }>(m: T): Omit<T, 'body'> & { body: Body } {
   const out = m as unknown as Omit<T, 'body'> & { body: Body };
-  out.body = decodeBody(m.body.kind, m.body.data);
+  out.body = decodeEncoded(m.body);
   return out;
 }
 

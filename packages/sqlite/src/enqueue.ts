@@ -1,4 +1,4 @@
-import { contentDedupId, InvalidArgumentError, type EnqueueEntry, type EnqueueResult } from '@switchyard/core';
+import { contentDedupId, InvalidArgumentError, type EncodedBody, type EnqueueEntry, type EnqueueResult } from '@switchyard/core';
 import type { Tx } from './batcher.js';
 import { groupHasMessages } from './fifo.js';
 import { handedDelivery, type Taker } from './handoff.js';
@@ -67,7 +67,7 @@ export function insertEntry(store: Store, tx: Tx, q: QueueRow, e: EnqueueEntry):
         .run(q.id, e.id, e.type, e.body.kind, headers, e.key ?? null, dedupId, e.timestamp, now, available, visible, now + q.retention_ms, group).lastInsertRowid,
     );
   }
-  store.sql(insertBodySql).run(asBuffer(e.body.data));
+  store.sql(insertBodySql).run(storedBody(e.body));
   if (group !== null) {
     store.sql('INSERT OR REPLACE INTO dedup (queue_id, dedup_id, message_id, expires_at, seq) VALUES (?, ?, ?, ?, ?)').run(q.id, dedupId, e.id, now + q.dedup_window_ms, seq);
   }
@@ -100,6 +100,14 @@ export function enqueue(store: Store, tx: Tx, queue: string, entries: readonly E
   return results;
 }
 
-function asBuffer(data: Uint8Array): Buffer {
+/**
+ * What `bodies.body` holds: a text or JSON body that comes as a string is stored as SQLite TEXT
+ * (the column has no type affinity, so it stays TEXT) and read back as a string, which spares the
+ * UTF-8 encoding at send and the Buffer and decoding at lease; bytes, and bodies that come only as
+ * bytes, are stored as a BLOB. Both read back alike (see `toMessage`).
+ */
+function storedBody(body: EncodedBody): Buffer | string {
+  if (body.text !== undefined) return body.text;
+  const data = body.data;
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }

@@ -1,4 +1,4 @@
-import type { Delivery, EncodedBody, EnqueueEntry, Message, Waiters } from '@switchyard/core';
+import { TextBody, type Delivery, type EncodedBody, type EnqueueEntry, type Message, type Waiters } from '@switchyard/core';
 import type { Tx } from './batcher.js';
 import { newLeaseToken } from './lease-token.js';
 import type { QueueRow } from './rows.js';
@@ -112,13 +112,13 @@ export class Takers {
 
 /**
  * The delivery a lease would have produced from the row just stored for `e` (see `toMessage` and
- * `leaseNow`). The body is copied: the sender's buffer is not the consumer's.
+ * `leaseNow`). Bytes are copied: the sender's buffer is not the consumer's (a string is immutable).
  */
 export function handedDelivery(q: QueueRow, e: EnqueueEntry, dedupId: string | null, seq: number, lease: number, now: number): Delivery<EncodedBody> {
   const m: Message<EncodedBody> = {
     id: e.id,
     type: e.type,
-    body: { kind: e.body.kind, data: Buffer.from(e.body.data) },
+    body: e.body.text !== undefined ? new TextBody(e.body.kind as TextBody['kind'], e.body.text) : { kind: e.body.kind, data: Buffer.from(e.body.data) },
     headers: { ...e.headers },
     timestamp: e.timestamp,
   };

@@ -24,8 +24,8 @@ export interface MessageRow {
   id: string;
   type: string;
   body_kind: number;
-  /** Present when the query joined it in. */
-  body?: Buffer;
+  /** Present when the query joined it in: a string for a body stored as TEXT (see enqueue.ts). */
+  body?: Buffer | string;
   headers: string | null;
   key: string | null;
   dedup_id: string | null;

@@ -1,4 +1,4 @@
-import type { Delivery, EncodedBody, Message } from '@switchyard/core';
+import { BodyKind, TextBody, type Delivery, type EncodedBody, type Message } from '@switchyard/core';
 import { formatReceipt } from './receipt.js';
 import type { MessageRow, QueueRow } from './rows.js';
 import { formatSequence } from './sequence.js';
@@ -8,13 +8,21 @@ export function toMessage(row: MessageRow): Message<EncodedBody> {
   const m: Message<EncodedBody> = {
     id: row.id,
     type: row.type,
-    body: { kind: row.body_kind as EncodedBody['kind'], data: row.body ?? Buffer.alloc(0) },
+    body: storedBodyOf(row),
     headers: row.headers ? (JSON.parse(row.headers) as Record<string, string>) : {},
     timestamp: row.ts,
   };
   if (row.key !== null) m.key = row.key;
   if (row.dedup_id !== null) m.dedupId = row.dedup_id;
   return m;
+}
+
+/** A row's body as stored: TEXT for text and JSON sent as strings, a BLOB otherwise (see enqueue.ts). */
+function storedBodyOf(row: MessageRow): EncodedBody {
+  const kind = row.body_kind as BodyKind;
+  const body = row.body ?? Buffer.alloc(0);
+  if (typeof body !== 'string') return { kind, data: body };
+  return kind === BodyKind.bytes ? { kind, data: Buffer.from(body, 'utf8') } : new TextBody(kind, body);
 }
 
 /** What a lease adds to a message: where it is, its receipt, and its receive count and times. */

@@ -1,4 +1,4 @@
-import { decodeBody, type EncodedBody } from '../body.js';
+import { decodeEncoded, type EncodedBody } from '../body.js';
 import type { Clock } from '../clock.js';
 import { InvalidArgumentError, UnsupportedError } from '../errors.js';
 import type { Engine } from '../engine/engine.js';
@@ -43,6 +43,6 @@ export function checkInteger(field: string, value: unknown): number {
 /** Decodes the body in place: engines hand over fresh objects, so nothing else sees them. */
 export function decodeRecord<B>(r: StreamRecord<EncodedBody>): StreamRecord<B> {
   const out = r as unknown as StreamRecord<B>;
-  out.body = decodeBody(r.body.kind, r.body.data) as B;
+  out.body = decodeEncoded(r.body) as B;
   return out;
 }
