@@ -6,7 +6,7 @@ import { newLeaseToken } from './lease-token.js';
 import { bodyColumn, type MessageRow, type QueueRow } from './rows.js';
 import { BLOCKED } from './schema.js';
 import type { Store } from './store.js';
-import { toDelivery, toMessage } from './to-message.js';
+import { toDelivery, toEnvelope } from './to-message.js';
 
 export interface LeaseOutcome {
   deliveries: Delivery<EncodedBody>[];
@@ -23,9 +23,26 @@ export interface LeaseOutcome {
  * write transaction nothing can take them in between, and this costs less than one
  * `UPDATE … RETURNING` (which buffers every returned row and body before handing them over:
  * 9.4 against 7.0 µs per message at 10 per lease, 5.9 against 5.35 at 80, in a raw harness).
+ * Read as arrays (`raw`), in the order of `Ready`: an object per row cost ~1 µs of a leased
+ * message's ~5.
  */
-const readySql = `SELECT seq, id, type, body_kind, headers, key, dedup_id, ts, enqueued_at, receives, first_received_at, expires_at, ${bodyColumn}
+const readySql = `SELECT seq, receives, first_received_at, expires_at, enqueued_at, id, type, body_kind, headers, key, dedup_id, ts, ${bodyColumn}
   FROM messages WHERE queue_id = :q AND visible_at <= :now ORDER BY visible_at, seq LIMIT :n`;
+type Ready = [
+  seq: number,
+  receives: number,
+  firstReceivedAt: number | null,
+  expiresAt: number,
+  enqueuedAt: number,
+  id: string,
+  type: string,
+  bodyKind: number,
+  headers: string | null,
+  key: string | null,
+  dedupId: string | null,
+  ts: number,
+  body: Buffer | string | null,
+];
 const takeSql = 'UPDATE messages SET lease = ?, visible_at = ?, receives = receives + 1, first_received_at = coalesce(first_received_at, ?) WHERE seq = ?';
 
 /**
@@ -40,18 +57,19 @@ export function leaseNow(store: Store, tx: Tx, queue: string, request: LeaseRequ
   const lease = newLeaseToken();
   const maxReceives = q.dlq_id !== null && q.max_receives !== null ? q.max_receives : Number.MAX_SAFE_INTEGER;
   const take = store.sql(takeSql);
-  const rows: MessageRow[] = [];
+  const select = store.sql(readySql).raw(true);
+  const rows: Ready[] = [];
   for (;;) {
-    const ready = store.sql(readySql).all({ q: q.id, now: tx.now, n: request.max - rows.length }) as MessageRow[];
+    const ready = select.all({ q: q.id, now: tx.now, n: request.max - rows.length }) as Ready[];
     let exceptions: number[] | undefined;
     for (const row of ready) {
-      if (row.expires_at <= tx.now || row.receives >= maxReceives) {
-        (exceptions ??= []).push(row.seq);
+      if (row[3] <= tx.now || row[1] >= maxReceives) {
+        (exceptions ??= []).push(row[0]);
         continue;
       }
-      take.run(lease, until, tx.now, row.seq);
-      row.receives++;
-      row.first_received_at ??= tx.now;
+      take.run(lease, until, tx.now, row[0]);
+      row[1]++;
+      row[2] ??= tx.now;
       rows.push(row);
     }
     if (!exceptions) break;
@@ -60,9 +78,9 @@ export function leaseNow(store: Store, tx: Tx, queue: string, request: LeaseRequ
     // rather than hand them out twice.
     if (until <= tx.now) break;
   }
-  rows.sort((a, b) => a.seq - b.seq);
-  const deliveries = rows.map((row) =>
-    toDelivery(toMessage(row), q, { seq: row.seq, lease, attempt: row.receives, enqueuedAt: row.enqueued_at, firstReceivedAt: row.first_received_at ?? tx.now }),
+  rows.sort((a, b) => a[0] - b[0]);
+  const deliveries = rows.map((r) =>
+    toDelivery(toEnvelope(r[5], r[6], r[7], r[12], r[8], r[9], r[10], r[11]), q, { seq: r[0], lease, attempt: r[1], enqueuedAt: r[4], firstReceivedAt: r[2] ?? tx.now }),
   );
   const outcome = { deliveries, queueId: q.id, version, nextVisibleAt: deliveries.length > 0 ? tx.now : nextVisibleAt(store, q.id, tx.now) };
   if (deliveries.length < request.max && until > tx.now) {

@@ -5,22 +5,34 @@ import { formatSequence } from './sequence.js';
 
 /** The envelope stored in a row (body still encoded; select it with `bodyColumn`). */
 export function toMessage(row: MessageRow): Message<EncodedBody> {
+  return toEnvelope(row.id, row.type, row.body_kind, row.body, row.headers, row.key, row.dedup_id, row.ts);
+}
+
+/** The envelope from a row's columns, for callers that read rows as arrays (see lease.ts). */
+export function toEnvelope(
+  id: string,
+  type: string,
+  bodyKind: number,
+  body: Buffer | string | null | undefined,
+  headers: string | null,
+  key: string | null,
+  dedupId: string | null,
+  ts: number,
+): Message<EncodedBody> {
   const m: Message<EncodedBody> = {
-    id: row.id,
-    type: row.type,
-    body: storedBodyOf(row),
-    headers: row.headers ? (JSON.parse(row.headers) as Record<string, string>) : {},
-    timestamp: row.ts,
+    id,
+    type,
+    body: storedBodyOf(bodyKind as BodyKind, body ?? Buffer.alloc(0)),
+    headers: headers ? (JSON.parse(headers) as Record<string, string>) : {},
+    timestamp: ts,
   };
-  if (row.key !== null) m.key = row.key;
-  if (row.dedup_id !== null) m.dedupId = row.dedup_id;
+  if (key !== null) m.key = key;
+  if (dedupId !== null) m.dedupId = dedupId;
   return m;
 }
 
-/** A row's body as stored: TEXT for text and JSON sent as strings, a BLOB otherwise (see enqueue.ts). */
-function storedBodyOf(row: MessageRow): EncodedBody {
-  const kind = row.body_kind as BodyKind;
-  const body = row.body ?? Buffer.alloc(0);
+/** A body as stored: TEXT for text and JSON sent as strings, a BLOB otherwise (see enqueue.ts). */
+function storedBodyOf(kind: BodyKind, body: Buffer | string): EncodedBody {
   if (typeof body !== 'string') return { kind, data: body };
   return kind === BodyKind.bytes ? { kind, data: Buffer.from(body, 'utf8') } : new TextBody(kind, body);
 }
