@@ -7,7 +7,7 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { build, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 
 const root = join(import.meta.dirname, '..', '..');
 const externalPackages: Plugin = {
@@ -25,16 +25,10 @@ export async function bundleWorker(source: string): Promise<Bundle> {
   const dir = join(root, 'node_modules', '.cache', 'switchyard-crash', String(process.pid));
   mkdirSync(dir, { recursive: true });
   const file = join(dir, basename(source).replace(/\.ts$/, '.mjs'));
-  await build({
-    entryPoints: [source],
-    outfile: file,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['switchyard-source'],
-    plugins: [externalPackages],
-    logLevel: 'error',
-  });
+  const options: BuildOptions = { bundle: true, platform: 'node', format: 'esm', target: 'node20', conditions: ['switchyard-source'], plugins: [externalPackages], logLevel: 'error' };
+  await build({ ...options, entryPoints: [source], outfile: file });
+  // The SQLite engine's checkpoint thread runs checkpoint-worker.js from beside the module that
+  // starts it: here, beside the bundle.
+  await build({ ...options, entryPoints: [join(root, 'packages', 'sqlite', 'src', 'checkpoint-worker.ts')], outfile: join(dir, 'checkpoint-worker.js') });
   return { file, [Symbol.dispose]: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -55,14 +55,17 @@ export class Batcher {
   /** Called when a transaction begins and when an operation rolls back (drop per-transaction caches). */
   readonly #reset: () => void;
   readonly #sync: WalSync | undefined;
+  /** Told after each commit (the checkpointer thread wakes on it). */
+  readonly #committed: (() => void) | undefined;
 
   /**
    * With `sync`, the connection commits without fsync (`synchronous=NORMAL`) and durable
    * operations settle once `sync` has flushed the WAL past their commit.
    */
-  constructor(db: Database, clock: Clock, limits: { maxOps: number; waitTurns: number }, reset: () => void, sync?: WalSync) {
+  constructor(db: Database, clock: Clock, limits: { maxOps: number; waitTurns: number }, reset: () => void, sync?: WalSync, committed?: () => void) {
     this.#reset = reset;
     this.#sync = sync;
+    this.#committed = committed;
     this.#db = db;
     this.#clock = clock;
     this.#maxOps = limits.maxOps;
@@ -176,6 +179,7 @@ export class Batcher {
     }
     this.commits++;
     this.ops += batch.length;
+    this.#committed?.();
     const sync = this.#sync;
     let later: { op: PendingOp; value: unknown }[] | undefined;
     batch.forEach((op, i) => {

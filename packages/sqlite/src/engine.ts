@@ -29,6 +29,7 @@ import { Store } from './store.js';
 import { createStreamEngine, type SqliteStreams } from './streams/stream-engine.js';
 import * as topics from './topics.js';
 import { WalSync } from './wal-sync.js';
+import { BackgroundCheckpoints } from './background-checkpoints.js';
 import { features } from './features.js';
 import { Waiters } from '@switchyard/core';
 
@@ -54,6 +55,7 @@ export class SqliteEngine implements Engine {
   readonly #store: Store;
   readonly #batcher: Batcher;
   readonly #walSync: WalSync | undefined;
+  readonly #checkpoints: BackgroundCheckpoints | undefined;
   readonly #waiters: Waiters<number>;
   readonly #aborts = new AbortController();
   #closed = false;
@@ -68,6 +70,7 @@ export class SqliteEngine implements Engine {
     const opened = openDatabase(this.options);
     this.#db = opened.db;
     this.#walSync = opened.syncWalInBackground ? new WalSync(this.options.path) : undefined;
+    this.#checkpoints = opened.wal && this.options.backgroundCheckpoints ? new BackgroundCheckpoints(this.#db, this.options) : undefined;
     this.#waiters = new Waiters<number>(this.#clock);
     this.#store = new Store(this.#db, this.#waiters);
     this.#batcher = new Batcher(
@@ -76,6 +79,7 @@ export class SqliteEngine implements Engine {
       { maxOps: this.options.maxOpsPerCommit, waitTurns: this.options.commitWaitTurns },
       () => this.#store.forgetCached(),
       this.#walSync,
+      this.#checkpoints && (() => this.#checkpoints?.noteCommit()),
     );
     this.queues = this.#queueEngine();
     this.topics = { publish: (topic, entries) => this.#tx((tx) => topics.publish(this.#store, tx, topic, entries)) };
@@ -94,10 +98,16 @@ export class SqliteEngine implements Engine {
   /**
    * Commits made, operations committed and WAL syncs made (with the `fsync` setting on a file),
    * for seeing how well group commit coalesces; and messages handed straight to a waiting
-   * receive by their send (handoff.ts).
+   * receive by their send (handoff.ts); and checkpoints run by the checkpointer thread.
    */
-  get commitStats(): { commits: number; ops: number; syncs: number; handedOver: number } {
-    return { commits: this.#batcher.commits, ops: this.#batcher.ops, syncs: this.#walSync?.syncs ?? 0, handedOver: this.#store.takers.handedOver };
+  get commitStats(): { commits: number; ops: number; syncs: number; handedOver: number; checkpoints: number } {
+    return {
+      commits: this.#batcher.commits,
+      ops: this.#batcher.ops,
+      syncs: this.#walSync?.syncs ?? 0,
+      handedOver: this.#store.takers.handedOver,
+      checkpoints: this.#checkpoints?.checkpoints ?? 0,
+    };
   }
 
   async close(): Promise<void> {
@@ -112,6 +122,8 @@ export class SqliteEngine implements Engine {
     this.#batcher.flush();
     await this.#walSync?.drained();
     this.#walSync?.close();
+    // The thread's connection closes first, so this one is the last and leaves no WAL behind.
+    await this.#checkpoints?.close();
     this.#db.close();
   }
 

@@ -3,8 +3,13 @@ import type { Database as Db } from 'better-sqlite3';
 import type { ResolvedSqliteOptions } from './options.js';
 import { migrate } from './schema.js';
 
+/** The engine's own checkpoint threshold, in pages, while it checkpoints by itself. */
+export const ownCheckpointPages = 2000;
+
 export interface OpenedDatabase {
   db: Db;
+  /** True when the file is in WAL mode (not `:memory:`, and the switch succeeded). */
+  wal: boolean;
   /**
    * True when commits are not fsynced by SQLite and the caller must sync the WAL itself before a
    * durable write resolves (the `fsync` setting on a file in WAL mode; see WalSync).
@@ -26,10 +31,11 @@ export function openDatabase(o: ResolvedSqliteOptions): OpenedDatabase {
     db.pragma('cache_size = -16000');
     db.pragma('temp_store = MEMORY');
     // A checkpoint runs inside the commit that crosses the threshold and stalls it while it copies
-    // the WAL into the file: 2,000 pages (8 MiB) keeps that stall to a few milliseconds.
-    db.pragma('wal_autocheckpoint = 2000');
+    // the WAL into the file: 2,000 pages (8 MiB) keeps that stall to a few milliseconds. Once
+    // checkpoints run on a thread of their own (background-checkpoints.ts) it is only a backstop.
+    db.pragma(`wal_autocheckpoint = ${ownCheckpointPages}`);
     migrate(db);
-    return { db, syncWalInBackground };
+    return { db, wal, syncWalInBackground };
   } catch (err) {
     db.close();
     throw err;

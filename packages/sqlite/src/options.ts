@@ -32,6 +32,11 @@ export interface SqliteEngineOptions {
    * first turn. Under network load (the server) it gathers several requests per commit.
    */
   commitWaitTurns?: number;
+  /**
+   * Checkpoint the WAL on a worker thread (see checkpointer.ts) instead of inside the commit that
+   * fills it. Default true; applies to files in WAL mode.
+   */
+  backgroundCheckpoints?: boolean;
 }
 
 export interface ResolvedSqliteOptions {
@@ -43,6 +48,12 @@ export interface ResolvedSqliteOptions {
   watchIntervalMs: number;
   maxOpsPerCommit: number;
   commitWaitTurns: number;
+  backgroundCheckpoints: boolean;
+}
+
+function checkBoolean(field: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new InvalidArgumentError(field, 'must be true or false');
+  return value;
 }
 
 export function resolveSqliteOptions(options: SqliteEngineOptions = {}): ResolvedSqliteOptions {
@@ -59,5 +70,6 @@ export function resolveSqliteOptions(options: SqliteEngineOptions = {}): Resolve
     watchIntervalMs: checkInt('watchIntervalMs', options.watchIntervalMs ?? 50, { min: 5, max: 60_000 }),
     maxOpsPerCommit: checkInt('maxOpsPerCommit', options.maxOpsPerCommit ?? 2000, { min: 1, max: 100_000 }),
     commitWaitTurns: checkInt('commitWaitTurns', options.commitWaitTurns ?? 2, { min: 0, max: 100 }),
+    backgroundCheckpoints: checkBoolean('backgroundCheckpoints', options.backgroundCheckpoints ?? true),
   };
 }

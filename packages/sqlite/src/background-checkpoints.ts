@@ -1,0 +1,66 @@
+import type { Database } from 'better-sqlite3';
+import { Checkpointer } from './checkpointer.js';
+import { ownCheckpointPages } from './open-database.js';
+
+/** Commits an engine makes checkpointing by itself before it starts the thread. */
+export const commitsBeforeThread = 64;
+/** The engine's own threshold while the thread runs: a backstop (16 MiB of 4 KiB pages). */
+export const backstopCheckpointPages = 4000;
+/** How long the thread lets commits gather after the first before it checkpoints. */
+const gatherMs = 20;
+
+/**
+ * An engine's WAL checkpoints: by the commits themselves at first (SQLite's automatic checkpoint),
+ * then, once the engine has made `commitsBeforeThread` commits, on a thread of their own
+ * (checkpointer.ts), with the automatic checkpoint raised to a backstop. Short-lived engines — a
+ * CLI command, most tests — never pay for a thread; a busy one gets it within its first second.
+ * If the thread fails, the commits checkpoint by themselves again.
+ */
+export class BackgroundCheckpoints {
+  readonly #db: Database;
+  readonly #o: { path: string; busyTimeoutMs: number };
+  #thread: Checkpointer | undefined;
+  #commits = 0;
+  #closed = false;
+
+  constructor(db: Database, o: { path: string; busyTimeoutMs: number }) {
+    this.#db = db;
+    this.#o = o;
+  }
+
+  /** After each commit. */
+  noteCommit(): void {
+    if (this.#thread) return this.#thread.noteCommit();
+    if (++this.#commits !== commitsBeforeThread || this.#closed) return;
+    try {
+      this.#thread = new Checkpointer({
+        path: this.#o.path,
+        busyTimeoutMs: this.#o.busyTimeoutMs,
+        gatherMs,
+        onFailure: () => {
+          if (!this.#closed) this.#db.pragma(`wal_autocheckpoint = ${ownCheckpointPages}`);
+        },
+      });
+    } catch {
+      // No thread could start here (an unusual loader): the commits keep checkpointing.
+      return;
+    }
+    this.#db.pragma(`wal_autocheckpoint = ${backstopCheckpointPages}`);
+    this.#thread.noteCommit();
+  }
+
+  /** Checkpoints the thread has run (0 before it starts). */
+  get checkpoints(): number {
+    return this.#thread?.stats.checkpoints ?? 0;
+  }
+
+  /** True once the thread runs. */
+  get threaded(): boolean {
+    return this.#thread !== undefined;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#thread?.close();
+  }
+}

@@ -1,0 +1,89 @@
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { Slot, slotCount, type CheckpointWorkerData } from './checkpoint-slots.js';
+
+export interface CheckpointerOptions {
+  path: string;
+  busyTimeoutMs: number;
+  /** How long the thread lets commits gather after the first one before it checkpoints. */
+  gatherMs: number;
+  /** Called once if the thread fails or ends before `close`: the engine checkpoints itself again. */
+  onFailure: (err: Error) => void;
+}
+
+/**
+ * The thread, running checkpoint-worker.js beside this file; or, when this file runs from source
+ * (the workspace's tests, through tsx), checkpoint-worker.ts with tsx registered in the thread
+ * first, since a worker does not inherit the loader hooks of the thread that starts it.
+ */
+function startWorker(workerData: CheckpointWorkerData): Worker {
+  const fromSource = extname(fileURLToPath(import.meta.url)) === '.ts';
+  const url = new URL(`./checkpoint-worker${fromSource ? '.ts' : '.js'}`, import.meta.url);
+  if (!fromSource) return new Worker(url, { workerData });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`;
+  return new Worker(boot, { eval: true, workerData });
+}
+
+/**
+ * Checkpoints the WAL on a worker thread, so the engine's thread never stalls on one.
+ *
+ * SQLite checkpoints inside the commit that takes the WAL past `wal_autocheckpoint`: that commit
+ * copies every page the WAL holds into the database file and fsyncs the WAL and the file, on the
+ * event loop (about half of a commit's cost in a raw harness, 1.8 of 3.5 µs per message). Here a
+ * thread with its own connection runs PASSIVE checkpoints, which never block writers, a little
+ * after commits happen; the engine's own automatic checkpoint stays on, at a higher threshold, as a
+ * backstop (it is what rewinds the WAL when writes never pause long enough for the thread to catch
+ * up, and it takes over if the thread fails). An idle engine's thread sleeps on a futex: no timers.
+ */
+export class Checkpointer {
+  readonly #signal = new Int32Array(new SharedArrayBuffer(slotCount * Int32Array.BYTES_PER_ELEMENT));
+  readonly #worker: Worker;
+  readonly #exited: Promise<void>;
+  #closing = false;
+
+  constructor(o: CheckpointerOptions) {
+    const data: CheckpointWorkerData = { path: o.path, busyTimeoutMs: o.busyTimeoutMs, gatherMs: o.gatherMs, signal: this.#signal };
+    this.#worker = startWorker(data);
+    this.#worker.unref();
+    let failed = false;
+    const fail = (err: Error) => {
+      if (failed || this.#closing) return;
+      failed = true;
+      o.onFailure(err);
+    };
+    this.#worker.on('message', (m: { failed?: string }) => {
+      if (m.failed !== undefined) fail(new Error(`checkpoint thread: ${m.failed}`));
+    });
+    this.#worker.on('error', fail);
+    this.#exited = new Promise((resolve) => {
+      this.#worker.once('exit', (code) => {
+        fail(new Error(`checkpoint thread exited (code ${code})`));
+        resolve();
+      });
+    });
+  }
+
+  /** After each commit: wakes the thread if it sleeps. */
+  noteCommit(): void {
+    Atomics.add(this.#signal, Slot.Commits, 1);
+    Atomics.notify(this.#signal, Slot.Commits);
+  }
+
+  /** Checkpoints the thread has run, and the WAL's frames at the last one. */
+  get stats(): { checkpoints: number; lastWalFrames: number } {
+    return { checkpoints: Atomics.load(this.#signal, Slot.Checkpoints), lastWalFrames: Atomics.load(this.#signal, Slot.LastLog) };
+  }
+
+  /** Stops the thread (after the checkpoint it may be running) and closes its connection. */
+  close(): Promise<void> {
+    this.#closing = true;
+    // Unreferenced so an engine left open does not keep the process alive; awaited here, so it must be.
+    this.#worker.ref();
+    Atomics.store(this.#signal, Slot.Closing, 1);
+    Atomics.notify(this.#signal, Slot.Closing);
+    Atomics.notify(this.#signal, Slot.Commits);
+    return this.#exited;
+  }
+}
