@@ -1,5 +1,6 @@
 import type { Tx } from './batcher.js';
 import { promoteGroupHead } from './fifo.js';
+import { limitParam } from './rows.js';
 import type { Store } from './store.js';
 
 interface Expired {
@@ -26,7 +27,7 @@ export function dropExpired(store: Store, tx: Tx, queueId: number): number {
  * their window. Returns where to resume (0 after a full pass).
  */
 export function sweepExpired(store: Store, tx: Tx, cursor: number, limit = 5000): number {
-  const scanned = store.sql('SELECT max(seq) AS last, count(*) AS n FROM (SELECT seq FROM messages WHERE seq > ? ORDER BY seq LIMIT ?)').get(cursor, limit) as {
+  const scanned = store.sql(`SELECT max(seq) AS last, count(*) AS n FROM (SELECT seq FROM messages WHERE seq > ? ORDER BY seq LIMIT ${limitParam()})`).get(cursor, limit) as {
     last: number | null;
     n: number;
   };

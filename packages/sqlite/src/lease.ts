@@ -3,7 +3,7 @@ import type { Tx } from './batcher.js';
 import { moveToDeadLetter } from './dead-letter.js';
 import { dropExpired } from './expiry.js';
 import { newLeaseToken } from './lease-token.js';
-import { bodyColumn, type MessageRow, type QueueRow } from './rows.js';
+import { bodyColumn, limitParam, type MessageRow, type QueueRow } from './rows.js';
 import { BLOCKED } from './schema.js';
 import type { Store } from './store.js';
 import { toDelivery, toEnvelope } from './to-message.js';
@@ -27,7 +27,7 @@ export interface LeaseOutcome {
  * message's ~5.
  */
 const readySql = `SELECT seq, receives, first_received_at, expires_at, enqueued_at, id, type, body_kind, headers, key, dedup_id, ts, ${bodyColumn}
-  FROM messages WHERE queue_id = :q AND visible_at <= :now ORDER BY visible_at, seq LIMIT :n`;
+  FROM messages WHERE queue_id = :q AND visible_at <= :now ORDER BY visible_at, seq LIMIT ${limitParam(':n')}`;
 type Ready = [
   seq: number,
   receives: number,

@@ -42,6 +42,17 @@ export interface MessageRow {
   first_received_at: number | null;
 }
 
+/**
+ * A LIMIT given as a parameter. Written bare (`LIMIT ?`), SQLite redoes work on every call that
+ * binds it (it looks like a re-prepare: the planner takes the limit's value into account and
+ * rebinding it expires the statement): 30.8 against 17.6 µs per call of the lease's SELECT for
+ * 10 rows in a raw harness, 6.7 against 3.5 for an index-only one. Inside an expression it is an
+ * ordinary value.
+ */
+export function limitParam(param = '?'): string {
+  return `CAST(${param} AS INTEGER)`;
+}
+
 /** A message's body, for selecting beside its row. */
 export const bodyColumn = '(SELECT body FROM bodies WHERE bodies.seq = messages.seq) AS body';
 

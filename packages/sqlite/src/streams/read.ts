@@ -1,4 +1,5 @@
 import { planRead, type EncodedBody, type PartitionOffsets, type ReadRequest, type StreamRecord } from '@switchyard/core';
+import { limitParam } from '../rows.js';
 import type { Store } from '../store.js';
 import { partitionRow, partitionRows, requireStream } from './catalog.js';
 import { toOffsets, toRecord, waiterId, type RecordRow } from './rows.js';
@@ -10,7 +11,7 @@ export interface ReadOutcome {
   version: number;
 }
 
-const rangeSql = 'SELECT * FROM stream_records WHERE stream_id = ? AND part = ? AND off >= ? ORDER BY off LIMIT ?';
+const rangeSql = `SELECT * FROM stream_records WHERE stream_id = ? AND part = ? AND off >= ? ORDER BY off LIMIT ${limitParam()}`;
 
 /**
  * Reads what is there now. Every position is checked first, so a bad one fails the whole read.
