@@ -57,8 +57,8 @@ export class SqliteEventStore {
     this.#current = db.prepare(`SELECT coalesce(max(version), 0) AS v FROM ${t} WHERE stream_id = ?`);
     this.#insert = db.prepare(`INSERT INTO ${t} (stream_id, version, id, type, body_kind, body, headers, timestamp, recorded_at)
       VALUES (@stream, @version, @id, @type, @bodyKind, @body, @headers, @timestamp, @recordedAt)`);
-    this.#readStream = db.prepare(`SELECT ${columns} FROM ${t} WHERE stream_id = ? AND version >= ? ORDER BY version LIMIT ?`);
-    this.#readAll = db.prepare(`SELECT ${columns} FROM ${t} WHERE position > ? ORDER BY position LIMIT ?`);
+    this.#readStream = db.prepare(`SELECT ${columns} FROM ${t} WHERE stream_id = ? AND version >= ? ORDER BY version LIMIT CAST(? AS INTEGER)`);
+    this.#readAll = db.prepare(`SELECT ${columns} FROM ${t} WHERE position > ? ORDER BY position LIMIT CAST(? AS INTEGER)`);
   }
 
   /**

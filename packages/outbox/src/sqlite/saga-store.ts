@@ -54,7 +54,7 @@ export class SqliteSagaStore {
       WHERE saga_type = @type AND saga_id = @id AND version = @expectedVersion RETURNING version`);
     this.#stale = db.prepare(`SELECT ${columns} FROM ${t}
       WHERE status IN ('running', 'compensating') AND updated_at < @updatedBefore AND (@type IS NULL OR saga_type = @type)
-      ORDER BY updated_at, saga_type, saga_id LIMIT @max`);
+      ORDER BY updated_at, saga_type, saga_id LIMIT CAST(@max AS INTEGER)`);
   }
 
   /**

@@ -44,6 +44,8 @@ export class SqliteOutboxStore implements OutboxStore {
     const t = table;
     this.#insert = db.prepare(`INSERT INTO ${t} (id, dest_kind, destination, type, body_kind, body, headers, msg_key, dedup_id, delay_ms, timestamp, created_at, available_at)
       VALUES (@id, @destKind, @destination, @type, @bodyKind, @body, @headers, @key, @dedupId, @delayMs, @timestamp, @createdAt, @createdAt)`);
+    // Bound LIMITs are written inside an expression: a bare `LIMIT @max` makes SQLite redo work on
+    // every call (see limitParam in @switchyard/sqlite's rows.ts).
     this.#claim = db.prepare(`UPDATE ${t} SET lease_owner = @owner, lease_until = @until, attempts = attempts + 1
       WHERE seq IN (
         SELECT o.seq FROM ${t} o
@@ -52,14 +54,14 @@ export class SqliteOutboxStore implements OutboxStore {
             SELECT 1 FROM ${t} e
             WHERE e.msg_key = o.msg_key AND e.destination = o.destination AND e.dest_kind = o.dest_kind
               AND e.sent_at IS NULL AND e.seq < o.seq AND (e.available_at > @now OR e.lease_until > @now)))
-        ORDER BY o.seq LIMIT @max)
+        ORDER BY o.seq LIMIT CAST(@max AS INTEGER))
       RETURNING seq, id, dest_kind, destination, type, body_kind, body, headers, msg_key, dedup_id, delay_ms, timestamp, created_at, attempts`);
     this.#markSent = db.prepare(`UPDATE ${t} SET sent_at = ?, lease_owner = NULL WHERE seq IN (SELECT value FROM json_each(?)) AND sent_at IS NULL`);
     this.#deleteSent = db.prepare(`DELETE FROM ${t} WHERE seq IN (SELECT value FROM json_each(?))`);
     this.#release = db.prepare(`UPDATE ${t} SET lease_owner = NULL, lease_until = 0, available_at = ?, last_error = coalesce(?, last_error)
       WHERE seq IN (SELECT value FROM json_each(?)) AND lease_owner = ? AND sent_at IS NULL`);
     this.#stats = db.prepare(`SELECT count(*) AS pending, min(created_at) AS oldest FROM ${t} WHERE sent_at IS NULL`);
-    this.#cleanup = db.prepare(`DELETE FROM ${t} WHERE seq IN (SELECT seq FROM ${t} WHERE sent_at IS NOT NULL AND sent_at < ? LIMIT ?)`);
+    this.#cleanup = db.prepare(`DELETE FROM ${t} WHERE seq IN (SELECT seq FROM ${t} WHERE sent_at IS NOT NULL AND sent_at < ? LIMIT CAST(? AS INTEGER))`);
   }
 
   /** Writes rows inside the caller's transaction and schedules a wake-up for after it. */
