@@ -16,12 +16,22 @@ const gatherMs = 20;
  * CLI command, most tests — never pay for a thread; a busy one gets it within its first second.
  * If the thread fails, the commits checkpoint by themselves again.
  */
+/** Where the thread is: not started yet, running, or failed (the commits checkpoint again). */
+export interface CheckpointThreadState {
+  state: 'waiting' | 'running' | 'failed';
+  /** Why it failed; for instance a bundle without checkpoint-worker.js beside it. */
+  error?: string;
+  /** Checkpoints it has run. */
+  checkpoints: number;
+}
+
 export class BackgroundCheckpoints {
   readonly #db: Database;
   readonly #o: { path: string; busyTimeoutMs: number };
   #thread: Checkpointer | undefined;
   #commits = 0;
   #closed = false;
+  #error: string | undefined;
 
   constructor(db: Database, o: { path: string; busyTimeoutMs: number }) {
     this.#db = db;
@@ -37,26 +47,26 @@ export class BackgroundCheckpoints {
         path: this.#o.path,
         busyTimeoutMs: this.#o.busyTimeoutMs,
         gatherMs,
-        onFailure: () => {
-          if (!this.#closed) this.#db.pragma(`wal_autocheckpoint = ${ownCheckpointPages}`);
-        },
+        onFailure: (err) => this.#failed(err),
       });
-    } catch {
+    } catch (err) {
       // No thread could start here (an unusual loader): the commits keep checkpointing.
+      this.#failed(err);
       return;
     }
     this.#db.pragma(`wal_autocheckpoint = ${backstopCheckpointPages}`);
     this.#thread.noteCommit();
   }
 
-  /** Checkpoints the thread has run (0 before it starts). */
-  get checkpoints(): number {
-    return this.#thread?.stats.checkpoints ?? 0;
+  get state(): CheckpointThreadState {
+    const checkpoints = this.#thread?.stats.checkpoints ?? 0;
+    if (this.#error !== undefined) return { state: 'failed', error: this.#error, checkpoints };
+    return { state: this.#thread ? 'running' : 'waiting', checkpoints };
   }
 
-  /** True once the thread runs. */
-  get threaded(): boolean {
-    return this.#thread !== undefined;
+  #failed(err: unknown): void {
+    this.#error = err instanceof Error ? err.message : String(err);
+    if (!this.#closed) this.#db.pragma(`wal_autocheckpoint = ${ownCheckpointPages}`);
   }
 
   async close(): Promise<void> {

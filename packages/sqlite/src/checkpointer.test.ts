@@ -64,6 +64,8 @@ describe('background checkpoints', () => {
     // thread, 4,000 after): only the thread can have put them in the file.
     await until('the file alone holds every message', () => messagesInFileAlone(path) === sent);
     assert.ok(engine.commitStats.checkpoints > 0);
+    assert.equal(engine.checkpointThread.state, 'running');
+    assert.equal(engine.checkpointThread.checkpoints, engine.commitStats.checkpoints);
     assert.equal((await q.stats()).ready, sent);
     await broker.close();
     assert.equal(existsSync(`${path}-wal`), false, 'the engine closes last and removes the WAL');
@@ -90,16 +92,17 @@ describe('background checkpoints', () => {
 
   it('starts no thread for a short-lived engine, with backgroundCheckpoints: false, or in memory', async () => {
     const cases = [
-      { options: { path: file() }, commits: 20 },
-      { options: { path: file(), backgroundCheckpoints: false }, commits: commitsBeforeThread + 10 },
-      { options: { path: ':memory:' }, commits: commitsBeforeThread + 10 },
+      { options: { path: file() }, commits: 20, state: 'waiting' },
+      { options: { path: file(), backgroundCheckpoints: false }, commits: commitsBeforeThread + 10, state: 'off' },
+      { options: { path: ':memory:' }, commits: commitsBeforeThread + 10, state: 'off' },
     ];
-    for (const { options, commits } of cases) {
+    for (const { options, commits, state } of cases) {
       const engine = new SqliteEngine(options);
       const broker = new Broker(engine);
       await sendOneByOne(await broker.createQueue('jobs'), commits);
       await pause(80);
       assert.equal(engine.commitStats.checkpoints, 0, JSON.stringify(options));
+      assert.equal(engine.checkpointThread.state, state, JSON.stringify(options));
       await broker.close();
     }
     assert.throws(() => new SqliteEngine({ path: file(), backgroundCheckpoints: 'yes' as unknown as boolean }), /backgroundCheckpoints/);

@@ -29,7 +29,7 @@ import { Store } from './store.js';
 import { createStreamEngine, type SqliteStreams } from './streams/stream-engine.js';
 import * as topics from './topics.js';
 import { WalSync } from './wal-sync.js';
-import { BackgroundCheckpoints } from './background-checkpoints.js';
+import { BackgroundCheckpoints, type CheckpointThreadState } from './background-checkpoints.js';
 import { features } from './features.js';
 import { Waiters } from '@switchyard/core';
 
@@ -106,8 +106,17 @@ export class SqliteEngine implements Engine {
       ops: this.#batcher.ops,
       syncs: this.#walSync?.syncs ?? 0,
       handedOver: this.#store.takers.handedOver,
-      checkpoints: this.#checkpoints?.checkpoints ?? 0,
+      checkpoints: this.#checkpoints?.state.checkpoints ?? 0,
     };
+  }
+
+  /**
+   * The WAL checkpoint thread (background-checkpoints.ts): `off` for `:memory:`, a file not in WAL
+   * mode or `backgroundCheckpoints: false`; `waiting` until the engine's 64th commit; `running`;
+   * or `failed`, with why (the commits then checkpoint by themselves, as before).
+   */
+  get checkpointThread(): CheckpointThreadState | { state: 'off'; checkpoints: 0 } {
+    return this.#checkpoints?.state ?? { state: 'off', checkpoints: 0 };
   }
 
   async close(): Promise<void> {
