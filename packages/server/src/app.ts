@@ -102,10 +102,13 @@ export function createApp(options: AppOptions): App {
     baseUrl: (request) => options.publicUrl ?? `${request.protocol}://${request.headers.host ?? request.hostname}`,
   };
 
-  fastify.addHook('onRequest', async (request) => {
-    const auth = request.headers.authorization;
-    if (credentials && auth?.startsWith('Bearer ')) request.principal = credentials.verifyBearer(auth.slice(7));
-  });
+  // Without credentials every request is anonymous and allowed: no hook to run per request.
+  if (credentials) {
+    fastify.addHook('onRequest', async (request) => {
+      const auth = request.headers.authorization;
+      if (auth?.startsWith('Bearer ')) request.principal = credentials.verifyBearer(auth.slice(7));
+    });
+  }
   fastify.addHook('onResponse', async (request, reply) => {
     metrics.requests.observe(
       { route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) },

@@ -36,6 +36,9 @@ export function wireBody(body: Body): WireBody {
 }
 
 export function deliveryToWire(d: Delivery): Record<string, unknown> {
+  // A text or JSON body travels as it is, so the delivery (fresh from the engine) is its own wire
+  // form: no copy of its fields per message.
+  if (!(d.body instanceof Uint8Array)) return d as unknown as Record<string, unknown>;
   const { body, ...rest } = d;
   return { ...rest, ...wireBody(body) };
 }
