@@ -1,11 +1,11 @@
 import type { Database } from 'better-sqlite3';
 import { Checkpointer } from './checkpointer.js';
-import { ownCheckpointPages } from './open-database.js';
+import { ownCheckpointBytes, setCheckpointThreshold } from './open-database.js';
 
 /** Commits an engine makes checkpointing by itself before it starts the thread. */
 export const commitsBeforeThread = 64;
-/** The engine's own threshold while the thread runs: a backstop (16 MiB of 4 KiB pages). */
-export const backstopCheckpointPages = 4000;
+/** The engine's own threshold while the thread runs: a backstop. */
+export const backstopCheckpointBytes = 16 * 1024 * 1024;
 /** How long the thread lets commits gather after the first before it checkpoints. */
 const gatherMs = 20;
 
@@ -54,7 +54,7 @@ export class BackgroundCheckpoints {
       this.#failed(err);
       return;
     }
-    this.#db.pragma(`wal_autocheckpoint = ${backstopCheckpointPages}`);
+    setCheckpointThreshold(this.#db, backstopCheckpointBytes);
     this.#thread.noteCommit();
   }
 
@@ -66,7 +66,7 @@ export class BackgroundCheckpoints {
 
   #failed(err: unknown): void {
     this.#error = err instanceof Error ? err.message : String(err);
-    if (!this.#closed) this.#db.pragma(`wal_autocheckpoint = ${ownCheckpointPages}`);
+    if (!this.#closed) setCheckpointThreshold(this.#db, ownCheckpointBytes);
   }
 
   async close(): Promise<void> {

@@ -60,8 +60,8 @@ describe('background checkpoints', () => {
     const q = await broker.createQueue('jobs');
     const sent = (commitsBeforeThread + 40) * 20;
     await sendOneByOne(q, commitsBeforeThread + 40, 20);
-    // ~2,000 messages of 1 KiB stay far below the engine's own threshold (2,000 pages before the
-    // thread, 4,000 after): only the thread can have put them in the file.
+    // ~2,000 messages of 1 KiB stay far below the engine's own threshold (8 MiB of WAL before the
+    // thread, 16 MiB after): only the thread can have put them in the file.
     await until('the file alone holds every message', () => messagesInFileAlone(path) === sent);
     assert.ok(engine.commitStats.checkpoints > 0);
     assert.equal(engine.checkpointThread.state, 'running');

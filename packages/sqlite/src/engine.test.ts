@@ -95,6 +95,40 @@ describe('sqlite engine on a file', () => {
     await broker.close();
   });
 
+  it('gives a new file 8 KiB pages and keeps the pages of an existing one', async () => {
+    const pageSize = (path: string) => {
+      const db = new Database(path, { readonly: true });
+      try {
+        return db.pragma('page_size', { simple: true }) as number;
+      } finally {
+        db.close();
+      }
+    };
+    const fresh = file();
+    const broker = await openBroker({ path: fresh });
+    await (await broker.createQueue('jobs')).send({ body: 'x' });
+    await broker.close();
+    assert.equal(pageSize(fresh), 8192);
+
+    // A file made before (4 KiB pages, SQLite's default) keeps them, and its messages.
+    const old = file();
+    const before = await openBroker({ path: old });
+    await before.close();
+    const raw = new Database(old);
+    raw.pragma('journal_mode = DELETE');
+    raw.pragma('page_size = 4096');
+    raw.exec('VACUUM');
+    raw.pragma('journal_mode = WAL');
+    raw.close();
+    assert.equal(pageSize(old), 4096);
+    const reopened = await openBroker({ path: old });
+    const q = await reopened.createQueue('jobs');
+    await q.sendBatch(Array.from({ length: 50 }, (_, i) => ({ body: { i } })));
+    assert.equal((await q.receive({ max: 100 })).length, 50);
+    await reopened.close();
+    assert.equal(pageSize(old), 4096);
+  });
+
   it('refuses a database written by a newer schema', async () => {
     const path = file();
     const { default: Database } = await import('better-sqlite3');
