@@ -30,8 +30,8 @@ export function openDatabase(o: ResolvedSqliteOptions): OpenedDatabase {
   const db = new Database(o.path, { timeout: o.busyTimeoutMs });
   try {
     // 8 KiB pages for a new file (an existing one keeps its own): half the WAL frames, each
-    // written with two syscalls, for the same bytes. With 1 KiB messages: e2e +5–10%, backlog
-    // drain +12%, fill +23%, and no loss with 100-byte ones (BENCHMARKS.md, seventh session).
+    // written with two syscalls, for the same bytes. With 1 KiB messages: e2e +9%, backlog drain
+    // +5%, fill +16%, and no loss with 100-byte ones (BENCHMARKS.md, seventh session).
     db.pragma(`page_size = ${newFilePageSize}`);
     const wal = o.path !== ':memory:' && db.pragma('journal_mode = WAL', { simple: true }) === 'wal';
     // `fsync` on a WAL file: SQLite commits without syncing and WalSync flushes the WAL on the
