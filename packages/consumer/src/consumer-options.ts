@@ -1,4 +1,4 @@
-import { checkInt, InvalidArgumentError, queueLimits, type Broker, type Queue } from '@switchyard/core';
+import { checkBoolean, checkInt, InvalidArgumentError, queueLimits, type Broker, type Queue } from '@switchyard/core';
 import type { Handler, Middleware } from './handler.js';
 import { defaultLogger, type Logger } from './logger.js';
 
@@ -81,8 +81,7 @@ export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsum
   if (!Array.isArray(middleware) || middleware.some((m) => typeof m !== 'function')) {
     throw new InvalidArgumentError('middleware', 'must be an array of functions (next) => handler');
   }
-  const autoExtend = options.autoExtend ?? true;
-  if (typeof autoExtend !== 'boolean') throw new InvalidArgumentError('autoExtend', 'must be a boolean');
+  const autoExtend = checkBoolean('autoExtend', options.autoExtend ?? true);
   const logger = options.logger ?? defaultLogger('switchyard-consumer');
   if (typeof logger?.child !== 'function') throw new InvalidArgumentError('logger', 'must be a pino-style logger');
   return {

@@ -1,14 +1,13 @@
 import { InvalidArgumentError } from './errors.js';
 import { queueDefaults, queueLimits, type DeadLetterPolicy, type QueueOptions } from './engine/queue-config.js';
-import { checkInt, checkOptions, checkQueueName } from './validate.js';
+import { checkBoolean, checkInt, checkOptions, checkQueueName } from './validate.js';
 
 const known = new Set(['fifo', 'visibilityTimeoutMs', 'delayMs', 'retentionMs', 'deadLetter', 'dedupWindowMs']);
 
 /** Validates queue options for `create` and fills in the defaults. */
 export function resolveQueueOptions(name: string, options: QueueOptions = {}): Required<QueueOptions> {
   checkKnown(options);
-  const fifo = options.fifo ?? (typeof name === 'string' && name.endsWith('.fifo'));
-  if (typeof fifo !== 'boolean') throw new InvalidArgumentError('fifo', 'must be a boolean');
+  const fifo = checkBoolean('fifo', options.fifo ?? (typeof name === 'string' && name.endsWith('.fifo')));
   checkQueueName(name, fifo);
   return {
     fifo,

@@ -36,6 +36,12 @@ export function checkInt(field: string, value: unknown, range: { min: number; ma
   return value;
 }
 
+/** true or false. */
+export function checkBoolean(field: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new InvalidArgumentError(field, 'must be a boolean');
+  return value;
+}
+
 /** An options argument: absent is `{}`; anything but a plain object is refused. */
 export function checkOptions<T extends object>(value: T | undefined, field = 'options'): T {
   if (value === undefined) return {} as T;

@@ -9,13 +9,6 @@ export const backstopCheckpointBytes = 16 * 1024 * 1024;
 /** How long the thread lets commits gather after the first before it checkpoints. */
 const gatherMs = 20;
 
-/**
- * An engine's WAL checkpoints: by the commits themselves at first (SQLite's automatic checkpoint),
- * then, once the engine has made `commitsBeforeThread` commits, on a thread of their own
- * (checkpointer.ts), with the automatic checkpoint raised to a backstop. Short-lived engines — a
- * CLI command, most tests — never pay for a thread; a busy one gets it within its first second.
- * If the thread fails, the commits checkpoint by themselves again.
- */
 /** Where the thread is: not started yet, running, or failed (the commits checkpoint again). */
 export interface CheckpointThreadState {
   state: 'waiting' | 'running' | 'failed';
@@ -25,6 +18,13 @@ export interface CheckpointThreadState {
   checkpoints: number;
 }
 
+/**
+ * An engine's WAL checkpoints: by the commits themselves at first (SQLite's automatic checkpoint),
+ * then, once the engine has made `commitsBeforeThread` commits, on a thread of their own
+ * (checkpointer.ts), with the automatic checkpoint raised to a backstop. Short-lived engines — a
+ * CLI command, most tests — never pay for a thread; a busy one gets it within its first second.
+ * If the thread fails, the commits checkpoint by themselves again.
+ */
 export class BackgroundCheckpoints {
   readonly #db: Database;
   readonly #o: { path: string; busyTimeoutMs: number };
@@ -59,7 +59,7 @@ export class BackgroundCheckpoints {
   }
 
   get state(): CheckpointThreadState {
-    const checkpoints = this.#thread?.stats.checkpoints ?? 0;
+    const checkpoints = this.#thread?.checkpoints ?? 0;
     if (this.#error !== undefined) return { state: 'failed', error: this.#error, checkpoints };
     return { state: this.#thread ? 'running' : 'waiting', checkpoints };
   }

@@ -6,11 +6,9 @@ export const Slot = {
   Closing: 1,
   /** Checkpoints the thread has run. */
   Checkpoints: 2,
-  /** Frames in the WAL at the last checkpoint. */
-  LastLog: 3,
 } as const;
 
-export const slotCount = 4;
+export const slotCount = 3;
 
 export interface CheckpointWorkerData {
   path: string;

@@ -23,9 +23,8 @@ try {
       Atomics.wait(signal, Slot.Closing, 0, gatherMs);
       if (closing()) break;
       seen = Atomics.load(signal, Slot.Commits);
-      const [r] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+      db.pragma('wal_checkpoint(PASSIVE)');
       Atomics.add(signal, Slot.Checkpoints, 1);
-      if (r) Atomics.store(signal, Slot.LastLog, r.log);
     }
   } finally {
     db.close();

@@ -71,9 +71,9 @@ export class Checkpointer {
     Atomics.notify(this.#signal, Slot.Commits);
   }
 
-  /** Checkpoints the thread has run, and the WAL's frames at the last one. */
-  get stats(): { checkpoints: number; lastWalFrames: number } {
-    return { checkpoints: Atomics.load(this.#signal, Slot.Checkpoints), lastWalFrames: Atomics.load(this.#signal, Slot.LastLog) };
+  /** Checkpoints the thread has run. */
+  get checkpoints(): number {
+    return Atomics.load(this.#signal, Slot.Checkpoints);
   }
 
   /** Stops the thread (after the checkpoint it may be running) and closes its connection. */

@@ -79,7 +79,7 @@ export class SqliteEngine implements Engine {
       { maxOps: this.options.maxOpsPerCommit, waitTurns: this.options.commitWaitTurns },
       () => this.#store.forgetCached(),
       this.#walSync,
-      this.#checkpoints && (() => this.#checkpoints?.noteCommit()),
+      this.#checkpoints?.noteCommit.bind(this.#checkpoints),
     );
     this.queues = this.#queueEngine();
     this.topics = { publish: (topic, entries) => this.#tx((tx) => topics.publish(this.#store, tx, topic, entries)) };
@@ -98,16 +98,10 @@ export class SqliteEngine implements Engine {
   /**
    * Commits made, operations committed and WAL syncs made (with the `fsync` setting on a file),
    * for seeing how well group commit coalesces; and messages handed straight to a waiting
-   * receive by their send (handoff.ts); and checkpoints run by the checkpointer thread.
+   * receive by their send (handoff.ts). Checkpoints: `checkpointThread`.
    */
-  get commitStats(): { commits: number; ops: number; syncs: number; handedOver: number; checkpoints: number } {
-    return {
-      commits: this.#batcher.commits,
-      ops: this.#batcher.ops,
-      syncs: this.#walSync?.syncs ?? 0,
-      handedOver: this.#store.takers.handedOver,
-      checkpoints: this.#checkpoints?.state.checkpoints ?? 0,
-    };
+  get commitStats(): { commits: number; ops: number; syncs: number; handedOver: number } {
+    return { commits: this.#batcher.commits, ops: this.#batcher.ops, syncs: this.#walSync?.syncs ?? 0, handedOver: this.#store.takers.handedOver };
   }
 
   /**

@@ -1,4 +1,4 @@
-import { checkInt, InvalidArgumentError, systemClock, type Clock } from '@switchyard/core';
+import { checkBoolean, checkInt, InvalidArgumentError, systemClock, type Clock } from '@switchyard/core';
 
 /**
  * `fsync` (default): every commit is fsynced before the writes in it resolve, so a resolved send
@@ -49,11 +49,6 @@ export interface ResolvedSqliteOptions {
   maxOpsPerCommit: number;
   commitWaitTurns: number;
   backgroundCheckpoints: boolean;
-}
-
-function checkBoolean(field: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new InvalidArgumentError(field, 'must be true or false');
-  return value;
 }
 
 export function resolveSqliteOptions(options: SqliteEngineOptions = {}): ResolvedSqliteOptions {
