@@ -98,12 +98,11 @@ function queueStatementsLimit(): void {
   db.pragma('wal_autocheckpoint = 2000');
   migrate(db);
   db.prepare("INSERT INTO queues (name, fifo, visibility_ms, delay_ms, retention_ms, dedup_window_ms, created_at) VALUES ('q', 0, 60000, 0, 1e12, 300000, 0)").run();
-  const insert = db.prepare(`INSERT INTO messages (queue_id, id, type, body_kind, headers, key, dedup_id, ts, enqueued_at, available_at, visible_at, expires_at, fifo_group)
-    VALUES (1, ?, 'message', 1, NULL, NULL, NULL, ?, ?, ?, ?, ?, NULL)`);
-  const insertBody = db.prepare('INSERT INTO bodies (seq, body) VALUES (last_insert_rowid(), ?)');
+  const insert = db.prepare(`INSERT INTO messages (queue_id, id, type, body_kind, headers, key, dedup_id, ts, enqueued_at, available_at, visible_at, expires_at, fifo_group, body)
+    VALUES (1, ?, 'message', 1, NULL, NULL, NULL, ?, ?, ?, ?, ?, NULL, ?)`);
   const take = db.prepare(`UPDATE messages SET lease = :lease, visible_at = :until, receives = receives + 1, first_received_at = coalesce(first_received_at, :now)
     WHERE seq IN (SELECT seq FROM messages WHERE queue_id = 1 AND visible_at <= :now ORDER BY visible_at, seq LIMIT :n)
-    RETURNING seq, id, type, body_kind, headers, key, dedup_id, ts, enqueued_at, receives, first_received_at, (SELECT body FROM bodies WHERE bodies.seq = messages.seq) AS body`);
+    RETURNING seq, id, type, body_kind, headers, key, dedup_id, ts, enqueued_at, receives, first_received_at, body`);
   const remove = db.prepare('DELETE FROM messages WHERE seq = ? AND queue_id = 1 AND lease = ? AND visible_at > ? RETURNING fifo_group');
   const body = Buffer.from(payload);
   const perCommit = 80;
@@ -118,8 +117,7 @@ function queueStatementsLimit(): void {
     const previous = lease;
     db.transaction(() => {
       for (let i = 0; i < perCommit; i++) {
-        insert.run(crypto.randomUUID(), now, now, now, now, now + 1e9);
-        insertBody.run(body);
+        insert.run(crypto.randomUUID(), now, now, now, now, now + 1e9, body);
       }
       const taken = take.all({ lease: ++lease, until: now + 60_000, now, n: perCommit }) as { seq: number }[];
       for (const m of leased) remove.get(m.seq, previous, now);

@@ -8,13 +8,12 @@ import { formatSequence } from './sequence.js';
 import type { Store } from './store.js';
 
 const insertSql = `INSERT INTO messages
-  (queue_id, id, type, body_kind, headers, key, dedup_id, ts, enqueued_at, available_at, visible_at, expires_at, fifo_group)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  (queue_id, id, type, body_kind, headers, key, dedup_id, ts, enqueued_at, available_at, visible_at, expires_at, fifo_group, body)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 /** The same, stored already leased to a waiting poll (see handoff.ts): as a first lease leaves a row. */
 const insertLeasedSql = `INSERT INTO messages
-  (queue_id, id, type, body_kind, headers, key, dedup_id, ts, enqueued_at, available_at, visible_at, expires_at, fifo_group, lease, receives, first_received_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, 1, ?)`;
-const insertBodySql = 'INSERT INTO bodies (seq, body) VALUES (last_insert_rowid(), ?)';
+  (queue_id, id, type, body_kind, headers, key, dedup_id, ts, enqueued_at, available_at, visible_at, expires_at, fifo_group, lease, receives, first_received_at, body)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, 1, ?, ?)`;
 
 /** One entry's outcome: what the sender is told, and whether it left a message ready to lease. */
 export interface Stored {
@@ -51,23 +50,23 @@ export function insertEntry(store: Store, tx: Tx, q: QueueRow, e: EnqueueEntry):
   const available = now + (e.delayMs ?? q.delay_ms);
   const headers = Object.keys(e.headers).length === 0 ? null : JSON.stringify(e.headers);
   const taker = group === null && available === now ? takerFor(store, tx, q) : undefined;
+  const body = storedBody(e.body);
   let seq: number;
   if (taker) {
     const visible = now + (taker.visibilityMs ?? q.visibility_ms);
     seq = Number(
       store
         .sql(insertLeasedSql)
-        .run(q.id, e.id, e.type, e.body.kind, headers, e.key ?? null, dedupId, e.timestamp, now, available, visible, now + q.retention_ms, taker.lease, now).lastInsertRowid,
+        .run(q.id, e.id, e.type, e.body.kind, headers, e.key ?? null, dedupId, e.timestamp, now, available, visible, now + q.retention_ms, taker.lease, now, body).lastInsertRowid,
     );
   } else {
     const visible = group !== null && groupHasMessages(store, q.id, group) ? BLOCKED : available;
     seq = Number(
       store
         .sql(insertSql)
-        .run(q.id, e.id, e.type, e.body.kind, headers, e.key ?? null, dedupId, e.timestamp, now, available, visible, now + q.retention_ms, group).lastInsertRowid,
+        .run(q.id, e.id, e.type, e.body.kind, headers, e.key ?? null, dedupId, e.timestamp, now, available, visible, now + q.retention_ms, group, body).lastInsertRowid,
     );
   }
-  store.sql(insertBodySql).run(storedBody(e.body));
   if (group !== null) {
     store.sql('INSERT OR REPLACE INTO dedup (queue_id, dedup_id, message_id, expires_at, seq) VALUES (?, ?, ?, ?, ?)').run(q.id, dedupId, e.id, now + q.dedup_window_ms, seq);
   }
@@ -101,7 +100,7 @@ export function enqueue(store: Store, tx: Tx, queue: string, entries: readonly E
 }
 
 /**
- * What `bodies.body` holds: a text or JSON body that comes as a string is stored as SQLite TEXT
+ * What `messages.body` holds: a text or JSON body that comes as a string is stored as SQLite TEXT
  * (the column has no type affinity, so it stays TEXT) and read back as a string, which spares the
  * UTF-8 encoding at send and the Buffer and decoding at lease; bytes, and bodies that come only as
  * bytes, are stored as a BLOB. Both read back alike (see `toMessage`).

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type MessageState, type PeekPage, type PeekRequest, type QueueStats } from '@switchyard/core';
 import type { Tx } from './batcher.js';
 import { dropExpired } from './expiry.js';
-import { bodyColumn, limitParam, type MessageRow } from './rows.js';
+import { bodyColumn, limitParam, messageColumns, type MessageRow } from './rows.js';
 import { BLOCKED } from './schema.js';
 import type { Store } from './store.js';
 import { toMessage } from './to-message.js';
@@ -39,7 +39,7 @@ export function peek(store: Store, tx: Tx, queue: string, request: PeekRequest):
   dropExpired(store, tx, q.id);
   const [after, seq] = request.cursor === undefined ? [-1, -1] : parseCursor(request.cursor);
   const rows = store
-    .sql(`SELECT *, ${bodyColumn} FROM messages WHERE queue_id = ? AND (visible_at, seq) > (?, ?) ORDER BY visible_at, seq LIMIT ${limitParam()}`)
+    .sql(`SELECT ${messageColumns}, ${bodyColumn} FROM messages WHERE queue_id = ? AND (visible_at, seq) > (?, ?) ORDER BY visible_at, seq LIMIT ${limitParam()}`)
     .all(q.id, after, seq, request.max + 1) as MessageRow[];
   const more = rows.length > request.max;
   if (more) rows.pop();

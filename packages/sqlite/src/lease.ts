@@ -3,7 +3,8 @@ import type { Tx } from './batcher.js';
 import { moveToDeadLetter } from './dead-letter.js';
 import { dropExpired } from './expiry.js';
 import { newLeaseToken } from './lease-token.js';
-import { bodyColumn, limitParam, type MessageRow, type QueueRow } from './rows.js';
+import { receiptsOf } from './receipt.js';
+import { bodyColumn, limitParam, messageColumns, type MessageRow, type QueueRow } from './rows.js';
 import { BLOCKED } from './schema.js';
 import type { Store } from './store.js';
 import { toDelivery, toEnvelope } from './to-message.js';
@@ -79,8 +80,9 @@ export function leaseNow(store: Store, tx: Tx, queue: string, request: LeaseRequ
     if (until <= tx.now) break;
   }
   rows.sort((a, b) => a[0] - b[0]);
+  const receipt = receiptsOf(q.id, lease);
   const deliveries = rows.map((r) =>
-    toDelivery(toEnvelope(r[5], r[6], r[7], r[12], r[8], r[9], r[10], r[11]), q, { seq: r[0], lease, attempt: r[1], enqueuedAt: r[4], firstReceivedAt: r[2] ?? tx.now }),
+    toDelivery(toEnvelope(r[5], r[6], r[7], r[12], r[8], r[9], r[10], r[11]), q, { seq: r[0], receipt: receipt(r[0]), attempt: r[1], enqueuedAt: r[4], firstReceivedAt: r[2] ?? tx.now }),
   );
   const outcome = { deliveries, queueId: q.id, version, nextVisibleAt: deliveries.length > 0 ? tx.now : nextVisibleAt(store, q.id, tx.now) };
   if (deliveries.length < request.max && until > tx.now) {
@@ -93,7 +95,7 @@ export function leaseNow(store: Store, tx: Tx, queue: string, request: LeaseRequ
 
 /** Drops the expired and dead-letters the used-up among ready messages a lease passed over. */
 function settleExceptions(store: Store, tx: Tx, q: QueueRow, seqs: number[]): void {
-  const rows = seqs.map((seq) => store.sql('SELECT * FROM messages WHERE seq = ?').get(seq) as MessageRow);
+  const rows = seqs.map((seq) => store.sql(`SELECT ${messageColumns} FROM messages WHERE seq = ?`).get(seq) as MessageRow);
   if (rows.some((r) => r.expires_at <= tx.now)) dropExpired(store, tx, q.id);
   for (const row of rows) {
     if (row.expires_at > tx.now) moveToDeadLetter(store, tx, q, row, 'max-receives', row.last_error ?? 'the lease ended without an ack');

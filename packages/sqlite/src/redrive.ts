@@ -1,7 +1,7 @@
 import { deadLetterHeaders, InvalidArgumentError, type RedriveOptions } from '@switchyard/core';
 import type { Tx } from './batcher.js';
 import { groupHasMessages, promoteGroupHead } from './fifo.js';
-import { limitParam, type MessageRow, type QueueRow } from './rows.js';
+import { limitParam, messageColumns, type MessageRow, type QueueRow } from './rows.js';
 import { BLOCKED } from './schema.js';
 import type { Store } from './store.js';
 
@@ -31,7 +31,7 @@ export function checkRedrive(store: Store, dlqName: string, options: RedriveOpti
 export function redriveStep(store: Store, tx: Tx, dlqName: string, to: string | undefined, cursor: number, limit: number): RedriveStep {
   const dlq = store.requireQueue(dlqName);
   const target = to === undefined ? undefined : store.requireQueue(to);
-  const rows = store.sql(`SELECT * FROM messages WHERE queue_id = ? AND seq > ? ORDER BY seq LIMIT ${limitParam()}`).all(dlq.id, cursor, limit) as MessageRow[];
+  const rows = store.sql(`SELECT ${messageColumns} FROM messages WHERE queue_id = ? AND seq > ? ORDER BY seq LIMIT ${limitParam()}`).all(dlq.id, cursor, limit) as MessageRow[];
   const step: RedriveStep = { moved: 0, skipped: 0, cursor, done: rows.length < limit };
   const targets = new Map<number, QueueRow | undefined>();
   for (const row of rows) {

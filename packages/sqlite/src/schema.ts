@@ -165,18 +165,35 @@ const migrations: string[] = [
   ALTER TABLE messages ADD COLUMN first_received_at INTEGER;
   ALTER TABLE dedup ADD COLUMN seq INTEGER;
   `,
+  // 4: a message's body in its own row. Rows stored before keep theirs in `bodies` (body NULL
+  // here), read through `bodyColumn` and dropped with the row by the trigger, which now fires
+  // only for them. One row per message instead of two: the send inserts one row, the lease reads
+  // the body without a second lookup and the ack deletes one row (e2e +7.5%, BENCHMARKS.md).
+  `
+  ALTER TABLE messages ADD COLUMN body;
+  DROP TRIGGER messages_drop_body;
+  CREATE TRIGGER messages_drop_body AFTER DELETE ON messages WHEN old.body IS NULL BEGIN
+    DELETE FROM bodies WHERE seq = old.seq;
+  END;
+  `,
 ];
 
-/** Brings the schema up to date; safe when several processes open the same file at once. */
-export function migrate(db: Database): void {
+/** The schema version `migrate` brings a file to. */
+export const schemaVersion = migrations.length;
+
+/**
+ * Brings the schema up to date; safe when several processes open the same file at once.
+ * `upTo` stops at an earlier version (for tests that make a file as an older release left it).
+ */
+export function migrate(db: Database, upTo = schemaVersion): void {
   db.exec('BEGIN IMMEDIATE');
   try {
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > migrations.length) {
       throw new Error(`database schema version ${version} is newer than this version of @switchyard/sqlite understands (${migrations.length})`);
     }
-    for (let v = version; v < migrations.length; v++) db.exec(migrations[v] as string);
-    db.pragma(`user_version = ${migrations.length}`);
+    for (let v = version; v < upTo; v++) db.exec(migrations[v] as string);
+    if (upTo > version) db.pragma(`user_version = ${upTo}`);
     db.exec('COMMIT');
   } catch (err) {
     db.exec('ROLLBACK');

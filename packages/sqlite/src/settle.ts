@@ -4,7 +4,7 @@ import { moveToDeadLetter } from './dead-letter.js';
 import { promoteGroupHead } from './fifo.js';
 import { usedUp } from './lease.js';
 import { parseReceipt } from './receipt.js';
-import type { MessageRow, QueueRow } from './rows.js';
+import { messageColumns, type MessageRow, type QueueRow } from './rows.js';
 import type { Store } from './store.js';
 
 /**
@@ -16,7 +16,7 @@ function leased(store: Store, tx: Tx, queue: string, receipt: string): { q: Queu
   const q = store.requireQueue(queue);
   const r = parseReceipt(receipt);
   if (r.queueId !== q.id) throw new InvalidReceiptError(`it was issued by another queue, not ${JSON.stringify(queue)}`);
-  const row = store.sql('SELECT * FROM messages WHERE seq = ?').get(r.seq) as MessageRow | undefined;
+  const row = store.sql(`SELECT ${messageColumns} FROM messages WHERE seq = ?`).get(r.seq) as MessageRow | undefined;
   if (!row) return { q, row };
   if (row.queue_id !== q.id || row.lease !== r.lease || row.visible_at <= tx.now) throw new ReceiptExpiredError(queue);
   return { q, row };

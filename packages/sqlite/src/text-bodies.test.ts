@@ -16,7 +16,7 @@ const file = () => join(dir, `b${n++}.db`);
 function storedBodies(path: string): { type: string; bytes: number }[] {
   const db = new Database(path, { readonly: true });
   try {
-    return db.prepare('SELECT typeof(body) AS type, length(CAST(body AS BLOB)) AS bytes FROM bodies ORDER BY seq').all() as { type: string; bytes: number }[];
+    return db.prepare('SELECT typeof(body) AS type, length(CAST(body AS BLOB)) AS bytes FROM messages ORDER BY seq').all() as { type: string; bytes: number }[];
   } finally {
     db.close();
   }

@@ -6,6 +6,14 @@ import { after, describe, it } from 'node:test';
 import { Broker, ManualClock } from '@switchyard/core';
 import Database from 'better-sqlite3';
 import { openBroker, SqliteEngine } from '../index.js';
+import { migrate, schemaVersion } from '../schema.js';
+
+/** A queue holding one text message, as release 1 of the schema stored them (bodies as UTF-8 BLOBs in `bodies`). */
+function storeAsVersion1(db: Database.Database, queue: string, body: string): void {
+  db.prepare("INSERT INTO queues (name, fifo, visibility_ms, delay_ms, retention_ms, dedup_window_ms, created_at) VALUES (?, 0, 30000, 0, 345600000, 300000, 0)").run(queue);
+  db.prepare("INSERT INTO messages (queue_id, id, type, body_kind, ts, enqueued_at, available_at, visible_at, expires_at) VALUES (last_insert_rowid(), 'm1', 'message', 1, 0, 0, 0, 0, 9e15)").run();
+  db.prepare('INSERT INTO bodies (seq, body) VALUES (last_insert_rowid(), ?)').run(Buffer.from(body));
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-streams-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -82,21 +90,17 @@ describe('sqlite streams on a file', () => {
 
   it('upgrades a database made before streams (and first-receive times) existed, keeping its queues', async () => {
     const path = file();
-    const old = await openBroker({ path });
-    await (await old.createQueue('jobs')).send({ body: 'kept' });
-    await old.close();
     const raw = new Database(path);
-    for (const t of ['streams', 'stream_partitions', 'stream_records', 'stream_groups', 'stream_members', 'stream_owners', 'stream_offsets', 'stream_state']) raw.exec(`DROP TABLE ${t}`);
-    raw.exec('ALTER TABLE messages DROP COLUMN first_received_at');
-    raw.exec('ALTER TABLE dedup DROP COLUMN seq');
-    raw.pragma('user_version = 1');
+    raw.pragma('journal_mode = WAL');
+    migrate(raw, 1);
+    storeAsVersion1(raw, 'jobs', 'kept');
     raw.close();
     const upgraded = await openBroker({ path });
     assert.equal((await upgraded.queue('jobs').receive())[0]?.body, 'kept');
     await (await upgraded.createStream('new')).append({ body: 1 });
     await upgraded.close();
     const check = new Database(path, { readonly: true });
-    assert.equal(check.pragma('user_version', { simple: true }), 3);
+    assert.equal(check.pragma('user_version', { simple: true }), schemaVersion);
     check.close();
   });
 });

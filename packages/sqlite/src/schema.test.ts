@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { openBroker } from './index.js';
+import { migrate, schemaVersion } from './schema.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'switchyard-schema-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const file = () => join(dir, `v${n++}.db`);
+
+/**
+ * A file as schema version 3 left it: queue `jobs` holding `bodies.length` ready messages whose
+ * bodies sit in the `bodies` table (text as TEXT, bytes as a BLOB), one row per message.
+ */
+function version3File(bodies: (string | Buffer)[]): string {
+  const path = file();
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  migrate(db, 3);
+  db.prepare("INSERT INTO queues (name, fifo, visibility_ms, delay_ms, retention_ms, dedup_window_ms, created_at) VALUES ('jobs', 0, 30000, 0, 345600000, 300000, 0)").run();
+  const message = db.prepare(
+    "INSERT INTO messages (queue_id, id, type, body_kind, ts, enqueued_at, available_at, visible_at, expires_at) VALUES (1, ?, 'message', ?, 0, 0, 0, 0, 9e15)",
+  );
+  const body = db.prepare('INSERT INTO bodies (seq, body) VALUES (last_insert_rowid(), ?)');
+  bodies.forEach((b, i) => {
+    message.run(`old-${i}`, typeof b === 'string' ? 1 : 2);
+    body.run(b);
+  });
+  db.close();
+  return path;
+}
+
+function count(path: string, sql: string): number {
+  const db = new Database(path, { readonly: true });
+  try {
+    return (db.prepare(sql).pluck().get() as number) ?? 0;
+  } finally {
+    db.close();
+  }
+}
+
+describe('sqlite schema upgrades', () => {
+  it('reads, acks and purges messages whose bodies an older version stored apart (version 3 → 4)', async () => {
+    const path = version3File(['first', Buffer.from([0, 1, 2]), 'third', 'fourth']);
+    const broker = await openBroker({ path });
+    const q = broker.queue('jobs');
+    const peeked = await q.peek({ max: 10 });
+    assert.deepEqual(
+      peeked.messages.map((m) => m.body),
+      ['first', new Uint8Array([0, 1, 2]), 'third', 'fourth'],
+    );
+    const got = await q.receive({ max: 2 });
+    assert.deepEqual(
+      got.map((d) => d.body),
+      ['first', new Uint8Array([0, 1, 2])],
+    );
+    await q.ack(got[0]!);
+    await q.nack(got[1]!);
+    await q.send({ body: 'new' });
+    await broker.close();
+
+    assert.equal(count(path, 'PRAGMA user_version'), schemaVersion);
+    assert.equal(count(path, 'SELECT count(*) FROM bodies'), 3, "the acked message's old body went with it");
+    assert.equal(count(path, "SELECT count(*) FROM messages WHERE id = 'old-0'"), 0);
+    assert.equal(count(path, 'SELECT count(*) FROM messages WHERE body IS NOT NULL'), 1, 'a new message keeps its body in its row');
+
+    const again = await openBroker({ path });
+    const rest = await again.queue('jobs').receive({ max: 10 });
+    assert.deepEqual(rest.map((d) => d.body).sort(), [new Uint8Array([0, 1, 2]), 'fourth', 'new', 'third'].sort());
+    assert.equal(await again.queue('jobs').purge(), 4);
+    await again.close();
+    assert.equal(count(path, 'SELECT count(*) FROM bodies'), 0, 'purge drops the old bodies too');
+  });
+});
