@@ -1,6 +1,7 @@
 import { TextBody, type Delivery, type EncodedBody, type EnqueueEntry, type Message, type Waiters } from '@switchyard/core';
 import type { Tx } from './batcher.js';
 import { newLeaseToken } from './lease-token.js';
+import { formatReceipt } from './receipt.js';
 import type { QueueRow } from './rows.js';
 import { toDelivery } from './to-message.js';
 
@@ -124,5 +125,5 @@ export function handedDelivery(q: QueueRow, e: EnqueueEntry, dedupId: string | n
   };
   if (e.key !== undefined) m.key = e.key;
   if (dedupId !== null) m.dedupId = dedupId;
-  return toDelivery(m, q, { seq, lease, attempt: 1, enqueuedAt: now, firstReceivedAt: now });
+  return toDelivery(m, q, { seq, receipt: formatReceipt({ queueId: q.id, seq, lease }), attempt: 1, enqueuedAt: now, firstReceivedAt: now });
 }

@@ -1,5 +1,4 @@
 import { BodyKind, TextBody, type Delivery, type EncodedBody, type Message } from '@switchyard/core';
-import { formatReceipt } from './receipt.js';
 import type { MessageRow, QueueRow } from './rows.js';
 import { formatSequence } from './sequence.js';
 
@@ -40,7 +39,8 @@ function storedBodyOf(kind: BodyKind, body: Buffer | string): EncodedBody {
 /** What a lease adds to a message: where it is, its receipt, and its receive count and times. */
 export interface LeaseFacts {
   seq: number;
-  lease: number;
+  /** The receipt of this lease for this message (receipt.ts). */
+  receipt: string;
   attempt: number;
   enqueuedAt: number;
   firstReceivedAt: number;
@@ -50,7 +50,7 @@ export interface LeaseFacts {
 export function toDelivery(m: Message<EncodedBody>, q: QueueRow, f: LeaseFacts): Delivery<EncodedBody> {
   const d = m as Delivery<EncodedBody>;
   d.queue = q.name;
-  d.receipt = formatReceipt({ queueId: q.id, seq: f.seq, lease: f.lease });
+  d.receipt = f.receipt;
   d.attempt = f.attempt;
   d.enqueuedAt = f.enqueuedAt;
   d.firstReceivedAt = f.firstReceivedAt;
