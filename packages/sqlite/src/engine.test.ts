@@ -163,4 +163,32 @@ describe('sqlite engine on a file', () => {
     raw.close();
     await broker.close();
   });
+
+  it('leaves expired messages out of peek without dropping them, and stats drops them once', async () => {
+    const clock = new ManualClock();
+    const path = file();
+    const engine = new SqliteEngine({ path, clock, sweepIntervalMs: 3_600_000 });
+    const broker = new Broker(engine, { clock });
+    const q = await broker.createQueue('short', { retentionMs: 60_000 });
+    await q.send({ id: 'old', body: 1 });
+    await clock.advance(30_000);
+    await q.send({ id: 'new', body: 2 });
+    await clock.advance(31_000);
+    const { default: Database } = await import('better-sqlite3');
+    const raw = new Database(path, { readonly: true });
+    const stored = () => raw.prepare('SELECT id FROM messages ORDER BY seq').pluck().all();
+    const page = await q.peek({ max: 1 });
+    assert.deepEqual(
+      page.messages.map((m) => m.id),
+      ['new'],
+    );
+    assert.equal(page.next, undefined, 'the expired message does not make a second page');
+    assert.deepEqual(stored(), ['old', 'new'], 'peek only reads');
+    const s = await q.stats();
+    assert.equal(s.ready, 1);
+    assert.equal(s.expired, 1);
+    assert.deepEqual(stored(), ['new']);
+    raw.close();
+    await broker.close();
+  });
 });

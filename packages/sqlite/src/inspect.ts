@@ -6,21 +6,36 @@ import { BLOCKED } from './schema.js';
 import type { Store } from './store.js';
 import { toMessage } from './to-message.js';
 
-/** Counts by state. Expired messages are dropped first, so the counts are exact. */
+const countsSql = `SELECT
+    count(*) FILTER (WHERE visible_at <= :now) AS ready,
+    count(*) FILTER (WHERE visible_at > :now AND visible_at < :blocked AND lease IS NOT NULL) AS leased,
+    count(*) FILTER (WHERE visible_at > :now AND visible_at < :blocked AND lease IS NULL) AS delayed,
+    count(*) FILTER (WHERE visible_at = :blocked) AS blocked,
+    count(*) FILTER (WHERE expires_at <= :now) AS expired,
+    min(enqueued_at) AS oldest
+  FROM messages WHERE queue_id = :q`;
+interface Counts {
+  ready: number;
+  leased: number;
+  delayed: number;
+  blocked: number;
+  expired: number;
+  oldest: number | null;
+}
+
+/**
+ * Counts by state, exact: expired messages still stored are dropped (and counted on the queue)
+ * first, and the queue counted again. The first count finds whether there are any, so a queue
+ * with none — the usual case — is read once rather than once to drop and once to count.
+ */
 export function stats(store: Store, tx: Tx, queue: string): QueueStats {
   const q = store.requireQueue(queue);
-  dropExpired(store, tx, q.id);
-  const r = store
-    .sql(
-      `SELECT
-         count(*) FILTER (WHERE visible_at <= :now) AS ready,
-         count(*) FILTER (WHERE visible_at > :now AND visible_at < :blocked AND lease IS NOT NULL) AS leased,
-         count(*) FILTER (WHERE visible_at > :now AND visible_at < :blocked AND lease IS NULL) AS delayed,
-         count(*) FILTER (WHERE visible_at = :blocked) AS blocked,
-         min(enqueued_at) AS oldest
-       FROM messages WHERE queue_id = :q`,
-    )
-    .get({ now: tx.now, blocked: BLOCKED, q: q.id }) as { ready: number; leased: number; delayed: number; blocked: number; oldest: number | null };
+  const count = () => store.sql(countsSql).get({ now: tx.now, blocked: BLOCKED, q: q.id }) as Counts;
+  let r = count();
+  if (r.expired > 0) {
+    dropExpired(store, tx, q.id);
+    r = count();
+  }
   const counters = store.sql('SELECT dead_lettered, expired FROM queues WHERE id = ?').get(q.id) as { dead_lettered: number; expired: number };
   return {
     ready: r.ready,
@@ -33,14 +48,21 @@ export function stats(store: Store, tx: Tx, queue: string): QueueStats {
   };
 }
 
-/** Browses in delivery order (visible_at, seq) without leasing. The cursor is `visible_at:seq`. */
+/**
+ * Browses in delivery order (visible_at, seq) without leasing. The cursor is `visible_at:seq`.
+ * Expired messages are left out, not dropped: dropping them takes a scan of the whole queue, and
+ * a page only reads its own rows. (The sweep, a lease or stats drops them; until then a FIFO
+ * message behind an expired head still shows as blocked.)
+ */
 export function peek(store: Store, tx: Tx, queue: string, request: PeekRequest): PeekPage {
   const q = store.requireQueue(queue);
-  dropExpired(store, tx, q.id);
   const [after, seq] = request.cursor === undefined ? [-1, -1] : parseCursor(request.cursor);
   const rows = store
-    .sql(`SELECT ${messageColumns}, ${bodyColumn} FROM messages WHERE queue_id = ? AND (visible_at, seq) > (?, ?) ORDER BY visible_at, seq LIMIT ${limitParam()}`)
-    .all(q.id, after, seq, request.max + 1) as MessageRow[];
+    .sql(
+      `SELECT ${messageColumns}, ${bodyColumn} FROM messages
+       WHERE queue_id = ? AND (visible_at, seq) > (?, ?) AND expires_at > ? ORDER BY visible_at, seq LIMIT ${limitParam()}`,
+    )
+    .all(q.id, after, seq, tx.now, request.max + 1) as MessageRow[];
   const more = rows.length > request.max;
   if (more) rows.pop();
   const messages = rows.map((row) => {
