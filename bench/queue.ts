@@ -26,6 +26,8 @@
  *   measured run) and handed_over (the share of messages that skipped the lease).
  *   queue.backlog.1m            fill one queue with 1,000,000 × 1 KiB (batches of 1,000), then
  *                               drain it with the e2e consumer. ops_per_s is the drain rate.
+ *   queue.inspect.200k          stats and peek (10) on a queue of 200,000 ready 1 KiB messages:
+ *                               two lines, queue.stats.200k and queue.peek.200k, calls per second.
  *
  * Experiment (not in the group's default list; `npm run bench -- experiment`):
  *   proto.e2e.sqlite.two-threads  the e2e workload through the real Broker on a prototype engine
@@ -130,6 +132,37 @@ function queueStatementsLimit(): void {
   cleanup();
   const s = lat.summary();
   emit({ name: 'limit.sqlite.queue-statements', ops_per_s: Math.round((commits * perCommit) / seconds), p50_ms: s.p50_ms, p99_ms: s.p99_ms, latency_of: 'one commit of 80 sends, 80 leases, 80 acks', durability: 'fsync (synchronous=FULL)', messages: commits * perCommit });
+}
+
+/**
+ * stats and peek on a deep queue: 200,000 ready 1 KiB messages and 100 leased. Each is timed
+ * alone, one call at a time, so ops_per_s is calls per second (both run inside the write
+ * transaction, so their time is time every writer waits).
+ */
+async function inspectDeep(): Promise<void> {
+  const { path, cleanup } = tempDb();
+  const broker = await openBroker({ path });
+  const q = await broker.createQueue('deep');
+  const batch = Array.from({ length: 1000 }, () => ({ body: payload }));
+  const depth = 200_000;
+  for (let i = 0; i < depth; i += 1000) await q.sendBatch(batch);
+  await q.receive({ max: 100 });
+  const time = async (name: string, calls: number, call: () => Promise<unknown>) => {
+    const lat = new Latency();
+    await call(); // unmeasured: statement preparation
+    const start = nowMs();
+    for (let i = 0; i < calls; i++) {
+      const t0 = nowMs();
+      await call();
+      lat.recordMs(nowMs() - t0);
+    }
+    const s = lat.summary();
+    emit({ name, ops_per_s: Math.round(calls / ((nowMs() - start) / 1000)), p50_ms: s.p50_ms, p99_ms: s.p99_ms, messages: depth });
+  };
+  await time('queue.stats.200k', 20, () => q.stats());
+  await time('queue.peek.200k', 500, () => q.peek({ max: 10 }));
+  await broker.close();
+  cleanup();
 }
 
 interface ConsumerShape {
@@ -333,6 +366,9 @@ switch (which) {
     break;
   case 'queue.backlog.1m':
     await backlog();
+    break;
+  case 'queue.inspect.200k':
+    await inspectDeep();
     break;
   default:
     console.error(`unknown queue bench case ${which}`);

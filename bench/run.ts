@@ -14,7 +14,7 @@ import { join } from 'node:path';
 const groups: Record<string, { file: string; cases: string[] }> = {
   queue: {
     file: 'queue.ts',
-    cases: ['limit.sqlite.batch-insert', 'limit.sqlite.queue-statements', 'queue.e2e.sqlite.fsync', 'queue.e2e.sqlite.fsync.window256', 'queue.e2e.sqlite.relaxed', 'queue.e2e.sqlite.fsync.strict16', 'queue.backlog.1m'],
+    cases: ['limit.sqlite.batch-insert', 'limit.sqlite.queue-statements', 'queue.e2e.sqlite.fsync', 'queue.e2e.sqlite.fsync.window256', 'queue.e2e.sqlite.relaxed', 'queue.e2e.sqlite.fsync.strict16', 'queue.backlog.1m', 'queue.inspect.200k'],
   },
   // queue.e2e.sqlite.fsync (issue 2's single-message pipeline) is the second in-process reference.
   server: { file: 'server.ts', cases: ['queue.ts#queue.e2e.sqlite.fsync', 'server.inprocess.batch10', 'server.json.batch10', 'server.sqs.batch10', 'server.push.batch10', 'server.longpoll.1000'] },
