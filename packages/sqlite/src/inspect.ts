@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type MessageState, type PeekPage, type PeekRequest, type QueueStats } from '@switchyard/core';
 import type { Tx } from './batcher.js';
 import { dropExpired } from './expiry.js';
-import { bodyColumn, limitParam, messageColumns, type MessageRow } from './rows.js';
+import { limitParam, messageColumns, type MessageRow } from './rows.js';
 import { BLOCKED } from './schema.js';
 import type { Store } from './store.js';
 import { toMessage } from './to-message.js';
@@ -59,7 +59,7 @@ export function peek(store: Store, tx: Tx, queue: string, request: PeekRequest):
   const [after, seq] = request.cursor === undefined ? [-1, -1] : parseCursor(request.cursor);
   const rows = store
     .sql(
-      `SELECT ${messageColumns}, ${bodyColumn} FROM messages
+      `SELECT ${messageColumns}, body FROM messages
        WHERE queue_id = ? AND (visible_at, seq) > (?, ?) AND expires_at > ? ORDER BY visible_at, seq LIMIT ${limitParam()}`,
     )
     .all(q.id, after, seq, tx.now, request.max + 1) as MessageRow[];

@@ -4,7 +4,7 @@ import { moveToDeadLetter } from './dead-letter.js';
 import { dropExpired } from './expiry.js';
 import { newLeaseToken } from './lease-token.js';
 import { receiptsOf } from './receipt.js';
-import { bodyColumn, limitParam, messageColumns, type MessageRow, type QueueRow } from './rows.js';
+import { limitParam, messageColumns, type MessageRow, type QueueRow } from './rows.js';
 import { BLOCKED } from './schema.js';
 import type { Store } from './store.js';
 import { toDelivery, toEnvelope } from './to-message.js';
@@ -27,7 +27,7 @@ export interface LeaseOutcome {
  * Read as arrays (`raw`), in the order of `Ready`: an object per row cost ~1 µs of a leased
  * message's ~5.
  */
-const readySql = `SELECT seq, receives, first_received_at, expires_at, enqueued_at, id, type, body_kind, headers, key, dedup_id, ts, ${bodyColumn}
+const readySql = `SELECT seq, receives, first_received_at, expires_at, enqueued_at, id, type, body_kind, headers, key, dedup_id, ts, body
   FROM messages WHERE queue_id = :q AND visible_at <= :now ORDER BY visible_at, seq LIMIT ${limitParam(':n')}`;
 type Ready = [
   seq: number,

@@ -24,7 +24,7 @@ export interface MessageRow {
   id: string;
   type: string;
   body_kind: number;
-  /** Present when the query selected it (`bodyColumn`): a string for a body stored as TEXT (see enqueue.ts). */
+  /** Present when the query selected it: a string for a body stored as TEXT (see enqueue.ts). */
   body?: Buffer | string;
   headers: string | null;
   key: string | null;
@@ -60,11 +60,6 @@ export function limitParam(param = '?'): string {
 export const messageColumns =
   'seq, queue_id, id, type, body_kind, headers, key, dedup_id, ts, enqueued_at, available_at, visible_at, lease, receives, expires_at, fifo_group, source_queue_id, last_error, first_received_at';
 
-/**
- * A message's body, for selecting from `messages`: in its row, or in `bodies` for a row stored
- * before schema version 4 (only looked up when the row has none).
- */
-export const bodyColumn = 'coalesce(messages.body, (SELECT body FROM bodies WHERE bodies.seq = messages.seq)) AS body';
 
 export const queueColumns = `q.*, d.name AS dlq_name`;
 export const queueFrom = `queues q LEFT JOIN queues d ON d.id = q.dlq_id`;

@@ -2,7 +2,7 @@ import { BodyKind, TextBody, type Delivery, type EncodedBody, type Message } fro
 import type { MessageRow, QueueRow } from './rows.js';
 import { formatSequence } from './sequence.js';
 
-/** The envelope stored in a row (body still encoded; select it with `bodyColumn`). */
+/** The envelope stored in a row (body still encoded). */
 export function toMessage(row: MessageRow): Message<EncodedBody> {
   return toEnvelope(row.id, row.type, row.body_kind, row.body, row.headers, row.key, row.dedup_id, row.ts);
 }
