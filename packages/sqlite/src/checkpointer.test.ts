@@ -62,7 +62,7 @@ describe('background checkpoints', () => {
     try {
       await sendOneByOne(q, commitsBeforeThread + 40, 20);
       // ~2,000 messages of 1 KiB stay far below the engine's own threshold (8 MiB of WAL before the
-      // thread, 16 MiB after): only the thread can have put them in the file. (The thread counts a
+      // thread, 64 MiB after): only the thread can have put them in the file. (The thread counts a
       // checkpoint once it has returned, after the file's fsync: the file can be whole before.)
       await until('the thread has checkpointed and the file alone holds every message', () => engine.checkpointThread.checkpoints > 0 && messagesInFileAlone(path) === sent);
       assert.equal(engine.checkpointThread.state, 'running');

@@ -35,7 +35,8 @@ function startWorker(workerData: CheckpointWorkerData): Worker {
  * thread with its own connection runs PASSIVE checkpoints, which never block writers, a little
  * after commits happen; the engine's own automatic checkpoint stays on, at a higher threshold, as a
  * backstop (it is what rewinds the WAL when writes never pause long enough for the thread to catch
- * up, and it takes over if the thread fails). An idle engine's thread sleeps on a futex: no timers.
+ * up, so the event loop still checkpoints once per backstop's worth of WAL under sustained writes,
+ * and it takes over if the thread fails). An idle engine's thread sleeps on a futex: no timers.
  */
 export class Checkpointer {
   readonly #signal = new Int32Array(new SharedArrayBuffer(slotCount * Int32Array.BYTES_PER_ELEMENT));
