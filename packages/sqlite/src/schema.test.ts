@@ -77,4 +77,30 @@ describe('sqlite schema upgrades', () => {
     await again.close();
     assert.equal(count(path, 'SELECT count(*) FROM messages'), 0);
   });
+
+  it('keeps both kinds of rows a version-4 file holds (body in the row, or still apart) when it moves to 5', async () => {
+    const path = file();
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    migrate(db, 4);
+    db.prepare("INSERT INTO queues (name, fifo, visibility_ms, delay_ms, retention_ms, dedup_window_ms, created_at) VALUES ('jobs', 0, 30000, 0, 345600000, 300000, 0)").run();
+    const message = "INSERT INTO messages (queue_id, id, type, body_kind, ts, enqueued_at, available_at, visible_at, expires_at, body) VALUES (1, ?, 'message', 1, 0, 0, 0, 0, 9e15, ?)";
+    db.prepare(message).run('apart', null);
+    db.prepare('INSERT INTO bodies (seq, body) VALUES (last_insert_rowid(), ?)').run('stored apart');
+    db.prepare(message).run('inline', 'stored in its row');
+    db.close();
+
+    const broker = await openBroker({ path });
+    const got = await broker.queue('jobs').receive({ max: 10 });
+    assert.deepEqual(
+      got.map((d) => [d.id, d.body]),
+      [
+        ['apart', 'stored apart'],
+        ['inline', 'stored in its row'],
+      ],
+    );
+    await broker.close();
+    assert.equal(count(path, 'PRAGMA user_version'), schemaVersion);
+    assert.equal(count(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'bodies'"), 0);
+  });
 });
