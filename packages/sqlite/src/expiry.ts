@@ -10,8 +10,10 @@ interface Expired {
 
 /**
  * Drops the messages of one queue that are past their retention, counting them on the queue.
- * Scans the queue (stats and peek scan it anyway). Lease, peek and stats call it, so an expired
- * message is never delivered or counted as ready even before the background sweep reaches it.
+ * Scans the queue, so it runs only when there is something to drop: a lease calls it when it
+ * meets an expired message, stats when its count found some (peek leaves them out instead). So an
+ * expired message is never delivered or counted as ready even before the background sweep
+ * reaches it.
  */
 export function dropExpired(store: Store, tx: Tx, queueId: number): number {
   const rows = store
