@@ -60,7 +60,6 @@ export function limitParam(param = '?'): string {
 export const messageColumns =
   'seq, queue_id, id, type, body_kind, headers, key, dedup_id, ts, enqueued_at, available_at, visible_at, lease, receives, expires_at, fifo_group, source_queue_id, last_error, first_received_at';
 
-
 export const queueColumns = `q.*, d.name AS dlq_name`;
 export const queueFrom = `queues q LEFT JOIN queues d ON d.id = q.dlq_id`;
 

@@ -12,6 +12,11 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const file = () => join(dir, `v${n++}.db`);
 
+/** Queue `jobs` (id 1), as every version so far stores a queue. */
+function addQueue(db: Database.Database): void {
+  db.prepare("INSERT INTO queues (name, fifo, visibility_ms, delay_ms, retention_ms, dedup_window_ms, created_at) VALUES ('jobs', 0, 30000, 0, 345600000, 300000, 0)").run();
+}
+
 /**
  * A file as schema version 3 left it: queue `jobs` holding `bodies.length` ready messages whose
  * bodies sit in the `bodies` table (text as TEXT, bytes as a BLOB), one row per message.
@@ -21,7 +26,7 @@ function version3File(bodies: (string | Buffer)[]): string {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   migrate(db, 3);
-  db.prepare("INSERT INTO queues (name, fifo, visibility_ms, delay_ms, retention_ms, dedup_window_ms, created_at) VALUES ('jobs', 0, 30000, 0, 345600000, 300000, 0)").run();
+  addQueue(db);
   const message = db.prepare(
     "INSERT INTO messages (queue_id, id, type, body_kind, ts, enqueued_at, available_at, visible_at, expires_at) VALUES (1, ?, 'message', ?, 0, 0, 0, 0, 9e15)",
   );
@@ -83,7 +88,7 @@ describe('sqlite schema upgrades', () => {
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
     migrate(db, 4);
-    db.prepare("INSERT INTO queues (name, fifo, visibility_ms, delay_ms, retention_ms, dedup_window_ms, created_at) VALUES ('jobs', 0, 30000, 0, 345600000, 300000, 0)").run();
+    addQueue(db);
     const message = "INSERT INTO messages (queue_id, id, type, body_kind, ts, enqueued_at, available_at, visible_at, expires_at, body) VALUES (1, ?, 'message', 1, 0, 0, 0, 0, 9e15, ?)";
     db.prepare(message).run('apart', null);
     db.prepare('INSERT INTO bodies (seq, body) VALUES (last_insert_rowid(), ?)').run('stored apart');

@@ -177,7 +177,7 @@ const migrations: string[] = [
   `,
   // 5: the bodies of messages stored before version 4 move into their rows, and `bodies` and its
   // trigger go: a table with a trigger makes SQLite open a statement journal for every delete
-  // (each ack), ~0.3 us per message. This rewrites the messages that were waiting when the file
+  // (each ack): 10.04 -> 9.66 us per message in a raw harness. This rewrites the messages that were waiting when the file
   // was upgraded, once, inside the migration's transaction.
   `
   UPDATE messages SET body = (SELECT body FROM bodies WHERE bodies.seq = messages.seq) WHERE body IS NULL;
