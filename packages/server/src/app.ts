@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Broker, Clock, ManualClock } from '@switchyard/core';
 import { MemoryRegistry } from '@switchyard/discovery/registry';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -78,6 +79,8 @@ declare module 'fastify' {
 export function createApp(options: AppOptions): App {
   const { broker, metrics, credentials } = options;
   const shutdown = new AbortController();
+  // Every long poll listens for shutdown: a thousand of them are expected, not a leak.
+  setMaxListeners(0, shutdown.signal);
   const fastify = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,

@@ -62,6 +62,33 @@ describe('JSON API', () => {
     assert.deepEqual((await call('POST', '/v1/queues/m/purge')).json, { purged: 2 });
   });
 
+  it('holds many long polls at once without a listener-leak warning, and ends them at shutdown', async () => {
+    const own = testApp();
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => void warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      await own.app.fastify.inject({ method: 'PUT', url: '/v1/queues/w' });
+      const polls = Array.from({ length: 40 }, () => own.app.fastify.inject({ method: 'POST', url: '/v1/queues/w/receive', payload: { waitMs: 60_000 } }));
+      // Every poll is waiting once the gauge says so.
+      for (;;) {
+        const metrics = (await own.app.fastify.inject({ method: 'GET', url: '/metrics' })).body;
+        if (/switchyard_long_polls_waiting 40/.test(metrics)) break;
+        await new Promise((r) => setImmediate(r));
+      }
+      own.app.beginShutdown();
+      for (const res of await Promise.all(polls)) assert.deepEqual(JSON.parse(res.body), { messages: [] });
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(
+        warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message),
+        [],
+      );
+    } finally {
+      process.off('warning', onWarning);
+      await own.close();
+    }
+  });
+
   it('answers bad input with a 4xx and a stable code, and stores nothing', async () => {
     await call('PUT', '/v1/queues/b');
     const cases: [string, string, unknown, number, string][] = [
