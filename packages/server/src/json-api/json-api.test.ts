@@ -71,9 +71,10 @@ describe('JSON API', () => {
       await own.app.fastify.inject({ method: 'PUT', url: '/v1/queues/w' });
       const polls = Array.from({ length: 40 }, () => own.app.fastify.inject({ method: 'POST', url: '/v1/queues/w/receive', payload: { waitMs: 60_000 } }));
       // Every poll is waiting once the gauge says so.
-      for (;;) {
+      for (let turn = 0; ; turn++) {
         const metrics = (await own.app.fastify.inject({ method: 'GET', url: '/metrics' })).body;
         if (/switchyard_long_polls_waiting 40/.test(metrics)) break;
+        assert.ok(turn < 1000, 'the 40 polls never all waited');
         await new Promise((r) => setImmediate(r));
       }
       own.app.beginShutdown();
