@@ -32,6 +32,7 @@ export * from './dedup.js';
 export * from './random-pool.js';
 export * from './waiters.js';
 export * from './long-poll.js';
+export * from './closing.js';
 export * from './redrive-steps.js';
 export * from './quiet.js';
 export * from './read-through-cache.js';

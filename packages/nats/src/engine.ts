@@ -1,7 +1,7 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
-import type { AdminEngine, Engine, QueueEngine, TopicEngine } from '@switchyard/core';
+import { closingController, type AdminEngine, type Engine, type QueueEngine, type TopicEngine } from '@switchyard/core';
 import { NatsAdmin } from './admin.js';
 import type { Context } from './context.js';
 import { natsFeatures } from './features.js';
@@ -58,7 +58,7 @@ export class NatsEngine implements Engine {
         leases: new LeaseTable((reply, verb) => nc.publish(reply, verb)),
         inbox: new Inbox(nc),
         pulls: new Puller(nc),
-        closing: new AbortController(),
+        closing: closingController(),
         released: new Map(),
         acked: new RecentAcks(),
       };

@@ -20,7 +20,7 @@ import {
 } from '@switchyard/core';
 import * as admin from './admin-queues.js';
 import { Db, type Tx } from './db.js';
-import { Coalescer } from '@switchyard/core';
+import { closingController, Coalescer } from '@switchyard/core';
 import { enqueue } from './enqueue.js';
 import { fastEnqueue, fastLease, fastRemove } from './fast-path.js';
 import { sweep } from './expiry.js';
@@ -71,7 +71,7 @@ export class PostgresEngine implements Engine {
   readonly #db: Db;
   readonly #clock: Clock;
   readonly #waiters: Waiters;
-  readonly #aborts = new AbortController();
+  readonly #aborts = closingController();
   #closed = false;
   /**
    * Sends and acks of standard queues coalesce per queue: while two statements for a queue are

@@ -1,4 +1,4 @@
-import type { AdminEngine, Engine, QueueEngine, TopicEngine } from '@switchyard/core';
+import { closingController, type AdminEngine, type Engine, type QueueEngine, type TopicEngine } from '@switchyard/core';
 import { RabbitAdmin } from './admin.js';
 import { Connection } from './connection.js';
 import type { Context } from './context.js';
@@ -43,7 +43,7 @@ export class RabbitMqEngine implements Engine {
     const leases = new LeaseTable();
     const conn = new Connection(o.url, o.reconnectTimeoutMs);
     conn.onChannelClosed = (ch) => leases.channelClosed(ch);
-    const ctx: Context = { conn, mgmt, meta: new Metadata(mgmt, names), names, leases, closing: new AbortController(), polls: new Set() };
+    const ctx: Context = { conn, mgmt, meta: new Metadata(mgmt, names), names, leases, closing: closingController(), polls: new Set() };
     await conn.session();
     return new RabbitMqEngine(ctx);
   }

@@ -23,7 +23,7 @@ import {
   type TopicEngine,
 } from '@switchyard/core';
 import { adminEngine } from './admin.js';
-import { Coalescer } from '@switchyard/core';
+import { closingController, Coalescer } from '@switchyard/core';
 import { isFifoName } from './codec.js';
 import { Connection } from './connection.js';
 import { resolveRedisOptions, type RedisEngineOptions, type ResolvedRedisOptions } from './options.js';
@@ -71,7 +71,7 @@ export class RedisEngine implements Engine {
   readonly #conn: Connection;
   readonly #clock: Clock;
   readonly #waiters: Waiters;
-  readonly #aborts = new AbortController();
+  readonly #aborts = closingController();
   #closed = false;
   #sweepTimer: TimerHandle | undefined;
   /**

@@ -31,7 +31,7 @@ import * as topics from './topics.js';
 import { WalSync } from './wal-sync.js';
 import { BackgroundCheckpoints, type CheckpointThreadState } from './background-checkpoints.js';
 import { features } from './features.js';
-import { Waiters } from '@switchyard/core';
+import { closingController, Waiters } from '@switchyard/core';
 
 /** Messages moved per transaction by redrive. */
 const redriveChunk = 100;
@@ -57,7 +57,7 @@ export class SqliteEngine implements Engine {
   readonly #walSync: WalSync | undefined;
   readonly #checkpoints: BackgroundCheckpoints | undefined;
   readonly #waiters: Waiters<number>;
-  readonly #aborts = new AbortController();
+  readonly #aborts = closingController();
   #closed = false;
   #sweepTimer: TimerHandle | undefined;
   #watchTimer: ReturnType<typeof setTimeout> | undefined;

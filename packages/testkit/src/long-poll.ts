@@ -99,6 +99,32 @@ export function longPollCases(target: ConformanceTarget): void {
       assert.deepEqual(await q.receive({ max: 10 }), []);
     });
 
+    test('many receives wait at once without a listener-leak warning, and all are served', async ({ queue }) => {
+      // Each waiting poll listens for the engine closing (and for its own signal): more than ten
+      // at once made Node warn "Possible EventTarget memory leak" on stderr, a false alarm.
+      const q = await queue({ visibilityTimeoutMs: 60_000 });
+      const warnings: string[] = [];
+      const onWarning = (w: Error) => {
+        if (w.name === 'MaxListenersExceededWarning') warnings.push(w.message);
+      };
+      process.on('warning', onWarning);
+      try {
+        const polls = Array.from({ length: 12 }, () => q.receive({ waitMs: 10_000 }));
+        // Until they wait: a look at the queue is a round trip on a server engine. (Real time,
+        // not the clock's: nothing here is timed; too short a pause only makes the check weaker.)
+        await settle();
+        await new Promise((r) => setTimeout(r, 200));
+        await q.sendBatch(Array.from({ length: 12 }, (_, i) => ({ id: `m${i}`, body: i })));
+        const got = (await Promise.all(polls)).flat();
+        const rest = await q.receive({ max: 12 });
+        assert.deepEqual([...got, ...rest].map((d) => d.id).sort(), Array.from({ length: 12 }, (_, i) => `m${i}`).sort());
+        await settle();
+        assert.deepEqual(warnings, []);
+      } finally {
+        process.off('warning', onWarning);
+      }
+    });
+
     test('aborting a waiting receive settles it promptly and loses no message', async ({ queue }) => {
       const q = await queue();
       const controller = new AbortController();
