@@ -15,6 +15,13 @@ export interface Tx {
   onRollback(fn: () => void): void;
 }
 
+/** A read waiting for the commit of what was submitted before it (Batcher.read). */
+interface PendingRead {
+  run: (now: number) => unknown;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
 interface PendingOp {
   run: (tx: Tx) => unknown;
   /** False for operations whose result may be handed out before the commit is on disk (leases, reads). */
@@ -41,8 +48,10 @@ export class Batcher {
   readonly #maxOps: number;
   readonly #waitTurns: number;
   #pending: PendingOp[] = [];
+  #reads: PendingRead[] = [];
   #scheduled = false;
   readonly #begin: Statement;
+  readonly #beginRead: Statement;
   readonly #commit: Statement;
   readonly #rollback: Statement;
   readonly #savepoint: Statement;
@@ -71,6 +80,7 @@ export class Batcher {
     this.#maxOps = limits.maxOps;
     this.#waitTurns = limits.waitTurns;
     this.#begin = db.prepare('BEGIN IMMEDIATE');
+    this.#beginRead = db.prepare('BEGIN');
     this.#commit = db.prepare('COMMIT');
     this.#rollback = db.prepare('ROLLBACK');
     this.#savepoint = db.prepare('SAVEPOINT op');
@@ -121,6 +131,47 @@ export class Batcher {
       const batch = this.#pending.splice(0, this.#maxOps);
       this.#commitBatch(batch);
     }
+    if (this.#reads.length > 0) this.#runReads(this.#reads.splice(0));
+  }
+
+  /**
+   * Runs `fn` after the commit of every operation submitted before it, in a read transaction of
+   * its own: it sees them, and it holds no write lock, so a long read (counting a deep queue)
+   * neither holds up other processes' writes nor fails while one of them writes. `fn` must not
+   * write. Settles as soon as it has run.
+   */
+  read<T>(fn: (now: number) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#reads.push({ run: fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        this.#seen = this.#pending.length;
+        this.#turns = this.#waitTurns;
+        setImmediate(this.#tick);
+      }
+    });
+  }
+
+  #runReads(reads: PendingRead[]): void {
+    // Cached queue rows belong to the last write transaction; another process may have changed them since.
+    this.#reset();
+    try {
+      this.#beginRead.run();
+    } catch (err) {
+      for (const r of reads) r.reject(err);
+      return;
+    }
+    const now = this.#clock.now();
+    const done: [(value: unknown) => void, unknown][] = [];
+    for (const r of reads) {
+      try {
+        done.push([r.resolve, r.run(now)]);
+      } catch (err) {
+        done.push([r.reject, err]);
+      }
+    }
+    if (this.#db.inTransaction) this.#commit.run();
+    for (const [settle, value] of done) settle(value);
   }
 
   /**

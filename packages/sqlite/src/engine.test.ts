@@ -95,6 +95,32 @@ describe('sqlite engine on a file', () => {
     await broker.close();
   });
 
+  it('answers stats and peek while another process holds the write lock, seeing what was sent before', async () => {
+    const path = file();
+    const broker = await openBroker({ path, busyTimeoutMs: 50 });
+    const q = await broker.createQueue('jobs');
+    await q.sendBatch([{ body: 1 }, { body: 2 }]);
+    const sent = q.send({ body: 3 }); // not awaited: stats below still sees it
+    const counted = q.stats();
+    await sent;
+    assert.equal((await counted).ready, 3);
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      // Reads hold no write lock: they neither wait for this one nor fail with BUSY.
+      assert.equal((await q.stats()).ready, 3);
+      assert.deepEqual(
+        (await q.peek()).messages.map((m) => m.body),
+        [1, 2, 3],
+      );
+      await assert.rejects(q.send({ body: 'blocked' }), { code: 'BUSY' });
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    await broker.close();
+  });
+
   it('gives a new file 8 KiB pages and keeps the pages of an existing one', async () => {
     const pageSize = (path: string) => {
       const db = new Database(path, { readonly: true });

@@ -139,6 +139,11 @@ export class SqliteEngine implements Engine {
     return this.#batcher.run(fn, durable);
   }
 
+  #read<T>(fn: (now: number) => T): Promise<T> {
+    if (this.#closed) return Promise.reject(new ClosedError());
+    return this.#batcher.read(fn);
+  }
+
   #queueEngine(): QueueEngine {
     const s = this.#store;
     return {
@@ -150,8 +155,9 @@ export class SqliteEngine implements Engine {
       moveToDeadLetter: (queue, receipt, o) => this.#tx((tx) => settle.deadLetter(s, tx, queue, receipt, o.error ?? null)),
       redrive: (queue, options, signal) => this.#redrive(queue, options, signal),
       purge: (queue) => this.#tx(() => inspect.purge(s, queue)),
-      peek: (queue, request) => this.#tx((tx) => inspect.peek(s, tx, queue, request), false),
-      stats: (queue) => this.#tx((tx) => inspect.stats(s, tx, queue), false),
+      // Reads of their own (no write lock while a deep queue is counted or paged).
+      peek: (queue, request) => this.#read((now) => inspect.peek(s, now, queue, request)),
+      stats: async (queue) => (await this.#read((now) => inspect.statsIfNoneExpired(s, now, queue))) ?? this.#tx((tx) => inspect.stats(s, tx, queue), false),
     };
   }
 

@@ -24,6 +24,16 @@ interface Counts {
 }
 
 /**
+ * Counts by state, exact, as a read (Batcher.read: no write lock held while it counts); undefined
+ * when the queue holds expired messages, which `stats` must drop first.
+ */
+export function statsIfNoneExpired(store: Store, now: number, queue: string): QueueStats | undefined {
+  const q = store.requireQueue(queue);
+  const r = store.sql(countsSql).get({ now, blocked: BLOCKED, q: q.id }) as Counts;
+  return r.expired > 0 ? undefined : toStats(store, q.id, now, r);
+}
+
+/**
  * Counts by state, exact: expired messages still stored are dropped (and counted on the queue)
  * first, and the queue counted again. The first count finds whether there are any, so a queue
  * with none — the usual case — is read once rather than once to drop and once to count.
@@ -36,13 +46,17 @@ export function stats(store: Store, tx: Tx, queue: string): QueueStats {
     dropExpired(store, tx, q.id);
     r = count();
   }
-  const counters = store.sql('SELECT dead_lettered, expired FROM queues WHERE id = ?').get(q.id) as { dead_lettered: number; expired: number };
+  return toStats(store, q.id, tx.now, r);
+}
+
+function toStats(store: Store, queueId: number, now: number, r: Counts): QueueStats {
+  const counters = store.sql('SELECT dead_lettered, expired FROM queues WHERE id = ?').get(queueId) as { dead_lettered: number; expired: number };
   return {
     ready: r.ready,
     leased: r.leased,
     delayed: r.delayed,
     blocked: r.blocked,
-    oldestAgeMs: r.oldest === null ? 0 : Math.max(0, tx.now - r.oldest),
+    oldestAgeMs: r.oldest === null ? 0 : Math.max(0, now - r.oldest),
     deadLettered: counters.dead_lettered,
     expired: counters.expired,
   };
@@ -54,7 +68,7 @@ export function stats(store: Store, tx: Tx, queue: string): QueueStats {
  * a page only reads its own rows. (The sweep, a lease or stats drops them; until then a FIFO
  * message behind an expired head still shows as blocked.)
  */
-export function peek(store: Store, tx: Tx, queue: string, request: PeekRequest): PeekPage {
+export function peek(store: Store, now: number, queue: string, request: PeekRequest): PeekPage {
   const q = store.requireQueue(queue);
   const [after, seq] = request.cursor === undefined ? [-1, -1] : parseCursor(request.cursor);
   const rows = store
@@ -62,11 +76,11 @@ export function peek(store: Store, tx: Tx, queue: string, request: PeekRequest):
       `SELECT ${messageColumns}, body FROM messages
        WHERE queue_id = ? AND (visible_at, seq) > (?, ?) AND expires_at > ? ORDER BY visible_at, seq LIMIT ${limitParam()}`,
     )
-    .all(q.id, after, seq, tx.now, request.max + 1) as MessageRow[];
+    .all(q.id, after, seq, now, request.max + 1) as MessageRow[];
   const more = rows.length > request.max;
   if (more) rows.pop();
   const messages = rows.map((row) => {
-    const state = stateOf(row, tx.now);
+    const state = stateOf(row, now);
     return {
       ...toMessage(row),
       queue: q.name,
