@@ -1,3 +1,4 @@
+import { BusyError } from '@switchyard/core';
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
 import type { ResolvedSqliteOptions } from './options.js';
@@ -39,7 +40,7 @@ export function openDatabase(o: ResolvedSqliteOptions): OpenedDatabase {
     // else (`:memory:`, or a file that could not switch to WAL) SQLite syncs on its own.
     const syncWalInBackground = wal && o.durability === 'fsync';
     db.pragma(`synchronous = ${o.durability === 'fsync' && !syncWalInBackground ? 'FULL' : 'NORMAL'}`);
-    // Bigger pages cache and memory-mapped reads help the hot indexes without growing with depth.
+    // A bigger page cache helps the hot indexes without growing with queue depth.
     db.pragma('cache_size = -16000');
     db.pragma('temp_store = MEMORY');
     // A checkpoint runs inside the commit that crosses the threshold and stalls it while it copies
@@ -50,6 +51,7 @@ export function openDatabase(o: ResolvedSqliteOptions): OpenedDatabase {
     return { db, wal, syncWalInBackground };
   } catch (err) {
     db.close();
+    if (String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY')) throw new BusyError(`database ${o.path}`, { cause: err });
     throw err;
   }
 }

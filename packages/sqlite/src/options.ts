@@ -13,7 +13,10 @@ export interface SqliteEngineOptions {
   path?: string;
   durability?: Durability;
   clock?: Clock;
-  /** How long a write waits for another process holding the file's write lock. Default 5000 ms. */
+  /**
+   * How long a write waits for another process holding the file's write lock. Default 5000 ms.
+   * (Opening a file that needs upgrading to this version's schema waits up to 60 s.)
+   */
   busyTimeoutMs?: number;
   /** How often expired messages and dedup ids are swept. Default 1000 ms. */
   sweepIntervalMs?: number;

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { openBroker } from './index.js';
 import { migrate, schemaVersion } from './schema.js';
@@ -107,5 +109,46 @@ describe('sqlite schema upgrades', () => {
     await broker.close();
     assert.equal(count(path, 'PRAGMA user_version'), schemaVersion);
     assert.equal(count(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'bodies'"), 0);
+  });
+
+  it('opens a current file without the write lock, so another process holding it does not stop the open', async () => {
+    const path = file();
+    await (await openBroker({ path })).close();
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const broker = await openBroker({ path, busyTimeoutMs: 50 });
+      await assert.rejects(broker.createQueue('jobs'), { code: 'BUSY' }, 'writes still wait for the lock');
+      await broker.close();
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+  });
+
+  it('waits longer than the busy timeout for another process before it upgrades a file', async () => {
+    const path = version3File(['first']);
+    // Another process (a thread here, with its own connection) holds the write lock for 300 ms.
+    const holder = new Worker(
+      `const Database = require('better-sqlite3');
+       const { parentPort, workerData } = require('node:worker_threads');
+       const db = new Database(workerData);
+       db.exec('BEGIN IMMEDIATE');
+       parentPort.postMessage('locked');
+       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+       db.exec('ROLLBACK');
+       db.close();`,
+      { eval: true, workerData: path },
+    );
+    const exited = once(holder, 'exit');
+    await once(holder, 'message');
+    const broker = await openBroker({ path, busyTimeoutMs: 50 });
+    assert.equal(count(path, 'PRAGMA user_version'), schemaVersion);
+    assert.deepEqual(
+      (await broker.queue('jobs').receive()).map((d) => d.body),
+      ['first'],
+    );
+    await broker.close();
+    await exited;
   });
 });

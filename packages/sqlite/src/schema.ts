@@ -194,12 +194,21 @@ export const schemaVersion = migrations.length;
  * `upTo` stops at an earlier version (for tests that make a file as an older release left it).
  */
 export function migrate(db: Database, upTo = schemaVersion): void {
-  db.exec('BEGIN IMMEDIATE');
+  // Most opens find the file current: a read tells, and no write lock is taken (another process
+  // may hold it for a while).
+  if (checkedVersion(db) >= upTo) return;
+  // An upgrade may rewrite every waiting message (version 5); a process opening the file at the
+  // same moment waits for it rather than failing after the usual busy timeout.
+  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma(`busy_timeout = ${Math.max(timeout, migrationBusyTimeoutMs)}`);
   try {
-    const version = db.pragma('user_version', { simple: true }) as number;
-    if (version > migrations.length) {
-      throw new Error(`database schema version ${version} is newer than this version of @switchyard/sqlite understands (${migrations.length})`);
-    }
+    db.exec('BEGIN IMMEDIATE');
+  } finally {
+    db.pragma(`busy_timeout = ${timeout}`);
+  }
+  try {
+    // Again under the lock: another process may have upgraded it meanwhile.
+    const version = checkedVersion(db);
     for (let v = version; v < upTo; v++) db.exec(migrations[v] as string);
     if (upTo > version) db.pragma(`user_version = ${upTo}`);
     db.exec('COMMIT');
@@ -207,4 +216,15 @@ export function migrate(db: Database, upTo = schemaVersion): void {
     db.exec('ROLLBACK');
     throw err;
   }
+}
+
+/** How long opening a file waits for another process's lock before it upgrades the file: 60 s. */
+export const migrationBusyTimeoutMs = 60_000;
+
+function checkedVersion(db: Database): number {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > migrations.length) {
+    throw new Error(`database schema version ${version} is newer than this version of @switchyard/sqlite understands (${migrations.length})`);
+  }
+  return version;
 }
