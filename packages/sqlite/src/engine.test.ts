@@ -95,7 +95,7 @@ describe('sqlite engine on a file', () => {
     await broker.close();
   });
 
-  it('answers stats and peek while another process holds the write lock, seeing what was sent before', async () => {
+  it('answers stats, peek and look-ups while another process holds the write lock, seeing what was sent before', async () => {
     const path = file();
     const broker = await openBroker({ path, busyTimeoutMs: 50 });
     const q = await broker.createQueue('jobs');
@@ -112,6 +112,11 @@ describe('sqlite engine on a file', () => {
       assert.deepEqual(
         (await q.peek()).messages.map((m) => m.body),
         [1, 2, 3],
+      );
+      assert.equal((await q.info()).name, 'jobs');
+      assert.deepEqual(
+        (await broker.listQueues()).map((i) => i.name),
+        ['jobs'],
       );
       await assert.rejects(q.send({ body: 'blocked' }), { code: 'BUSY' });
     } finally {

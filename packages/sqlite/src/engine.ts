@@ -163,19 +163,21 @@ export class SqliteEngine implements Engine {
 
   #adminEngine(): AdminEngine {
     const s = this.#store;
+    // The look-ups are reads of their own, like stats: no write lock, so they answer while
+    // another process writes.
     return {
       createQueue: (name, o) => this.#tx((tx) => admin.createQueue(s, tx, name, o)),
       updateQueue: (name, changes) => this.#tx(() => admin.updateQueue(s, name, changes)),
       deleteQueue: (name) => this.#tx((tx) => admin.deleteQueue(s, tx, name)),
-      getQueue: (name) => this.#tx(() => admin.getQueue(s, name)),
-      listQueues: (prefix) => this.#tx(() => admin.listQueues(s, prefix)),
-      listDeadLetterSources: (name) => this.#tx(() => admin.listDeadLetterSources(s, name)),
+      getQueue: (name) => this.#read(() => admin.getQueue(s, name)),
+      listQueues: (prefix) => this.#read(() => admin.listQueues(s, prefix)),
+      listDeadLetterSources: (name) => this.#read(() => admin.listDeadLetterSources(s, name)),
       createTopic: (name) => this.#tx((tx) => topics.createTopic(s, tx, name)),
       deleteTopic: (name) => this.#tx(() => topics.deleteTopic(s, name)),
-      listTopics: (prefix) => this.#tx(() => topics.listTopics(s, prefix)),
+      listTopics: (prefix) => this.#read(() => topics.listTopics(s, prefix)),
       subscribe: (topic, o) => this.#tx((tx) => topics.subscribe(s, tx, topic, o)),
       unsubscribe: (topic, id) => this.#tx(() => topics.unsubscribe(s, topic, id)),
-      listSubscriptions: (topic) => this.#tx(() => topics.listSubscriptions(s, topic)),
+      listSubscriptions: (topic) => this.#read(() => topics.listSubscriptions(s, topic)),
     };
   }
 
