@@ -1,5 +1,4 @@
-import { setMaxListeners } from 'node:events';
-import type { Broker, Clock, ManualClock } from '@switchyard/core';
+import { closingController, type Broker, type Clock, type ManualClock } from '@switchyard/core';
 import { MemoryRegistry } from '@switchyard/discovery/registry';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Credentials } from './auth/credentials.js';
@@ -78,9 +77,8 @@ declare module 'fastify' {
 /** Builds the HTTP application: JSON API, SQS endpoint, service registry, health and metrics. No I/O until listen. */
 export function createApp(options: AppOptions): App {
   const { broker, metrics, credentials } = options;
-  const shutdown = new AbortController();
   // Every long poll listens for shutdown: a thousand of them are expected, not a leak.
-  setMaxListeners(0, shutdown.signal);
+  const shutdown = closingController();
   const fastify = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,

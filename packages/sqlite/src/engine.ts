@@ -157,7 +157,8 @@ export class SqliteEngine implements Engine {
       purge: (queue) => this.#tx(() => inspect.purge(s, queue)),
       // Reads of their own (no write lock while a deep queue is counted or paged).
       peek: (queue, request) => this.#read((now) => inspect.peek(s, now, queue, request)),
-      stats: async (queue) => (await this.#read((now) => inspect.statsIfNoneExpired(s, now, queue))) ?? this.#tx((tx) => inspect.stats(s, tx, queue), false),
+      stats: async (queue) =>
+        (await this.#read((now) => inspect.statsIfNoneExpired(s, now, queue))) ?? this.#tx((tx) => inspect.statsAfterDroppingExpired(s, tx, queue), false),
     };
   }
 

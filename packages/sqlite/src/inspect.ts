@@ -34,18 +34,13 @@ export function statsIfNoneExpired(store: Store, now: number, queue: string): Qu
 }
 
 /**
- * Counts by state, exact: expired messages still stored are dropped (and counted on the queue)
- * first, and the queue counted again. The first count finds whether there are any, so a queue
- * with none — the usual case — is read once rather than once to drop and once to count.
+ * Counts by state, exact, after dropping (and counting on the queue) the expired messages it
+ * still stores: what stats does when `statsIfNoneExpired` found some.
  */
-export function stats(store: Store, tx: Tx, queue: string): QueueStats {
+export function statsAfterDroppingExpired(store: Store, tx: Tx, queue: string): QueueStats {
   const q = store.requireQueue(queue);
-  const count = () => store.sql(countsSql).get({ now: tx.now, blocked: BLOCKED, q: q.id }) as Counts;
-  let r = count();
-  if (r.expired > 0) {
-    dropExpired(store, tx, q.id);
-    r = count();
-  }
+  dropExpired(store, tx, q.id);
+  const r = store.sql(countsSql).get({ now: tx.now, blocked: BLOCKED, q: q.id }) as Counts;
   return toStats(store, q.id, tx.now, r);
 }
 
