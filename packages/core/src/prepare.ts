@@ -1,6 +1,5 @@
-import { v7 as uuidv7 } from 'uuid';
 import { bodySize, encodeBody } from './body.js';
-import { randomBytesFromPool } from './random-pool.js';
+import { newMessageId } from './message-id.js';
 import type { Clock } from './clock.js';
 import { BatchTooLargeError, InvalidArgumentError, MessageTooLargeError } from './errors.js';
 import type { EnqueueEntry } from './engine/queue-engine.js';
@@ -35,7 +34,7 @@ function prepareEntry(m: OutgoingMessage, i: number, limits: MessageLimits, now:
   const size = bodySize(body) + headersSize(headers);
   if (size > limits.maxMessageBytes) throw new MessageTooLargeError(size, limits.maxMessageBytes, i);
   const entry: EnqueueEntry = {
-    id: m.id === undefined ? uuidv7({ msecs: now, random: randomBytesFromPool(16) }) : checkString(`${at}.id`, m.id, 128),
+    id: m.id === undefined ? newMessageId(now) : checkString(`${at}.id`, m.id, 128),
     type: m.type === undefined ? 'message' : checkString(`${at}.type`, m.type, 256),
     body,
     headers,

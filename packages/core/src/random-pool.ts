@@ -18,3 +18,12 @@ export function randomBytesFromPool(n: number): Buffer {
   offset += n;
   return view;
 }
+
+/** One random byte from the same pool, without the view `randomBytesFromPool` allocates. */
+export function randomByte(): number {
+  if (offset >= poolSize) {
+    randomFillSync(pool);
+    offset = 0;
+  }
+  return pool[offset++] as number;
+}
