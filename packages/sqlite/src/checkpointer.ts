@@ -1,7 +1,6 @@
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { Slot, slotCount, type CheckpointWorkerData } from './checkpoint-slots.js';
+import { startWorker } from './start-worker.js';
 
 export interface CheckpointerOptions {
   path: string;
@@ -10,20 +9,6 @@ export interface CheckpointerOptions {
   gatherMs: number;
   /** Called once if the thread fails or ends before `close`: the engine checkpoints itself again. */
   onFailure: (err: Error) => void;
-}
-
-/**
- * The thread, running checkpoint-worker.js beside this file; or, when this file runs from source
- * (the workspace's tests, through tsx), checkpoint-worker.ts with tsx registered in the thread
- * first, since a worker does not inherit the loader hooks of the thread that starts it.
- */
-function startWorker(workerData: CheckpointWorkerData): Worker {
-  const fromSource = extname(fileURLToPath(import.meta.url)) === '.ts';
-  const url = new URL(`./checkpoint-worker${fromSource ? '.ts' : '.js'}`, import.meta.url);
-  if (!fromSource) return new Worker(url, { workerData });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`;
-  return new Worker(boot, { eval: true, workerData });
 }
 
 /**
@@ -46,7 +31,7 @@ export class Checkpointer {
 
   constructor(o: CheckpointerOptions) {
     const data: CheckpointWorkerData = { path: o.path, busyTimeoutMs: o.busyTimeoutMs, gatherMs: o.gatherMs, signal: this.#signal };
-    this.#worker = startWorker(data);
+    this.#worker = startWorker('checkpoint-worker', data);
     this.#worker.unref();
     let failed = false;
     const fail = (err: Error) => {

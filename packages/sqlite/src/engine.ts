@@ -9,6 +9,8 @@ import {
   type Engine,
   type LeaseRequest,
   type QueueEngine,
+  type QueueStats,
+  QueueNotFoundError,
   type RedriveOptions,
   type RedriveResult,
   type TimerHandle,
@@ -31,6 +33,8 @@ import * as topics from './topics.js';
 import { WalSync } from './wal-sync.js';
 import { BackgroundCheckpoints, type CheckpointThreadState } from './background-checkpoints.js';
 import { features } from './features.js';
+import { statsFromCounts } from './counts.js';
+import { StatsThread, type StatsThreadState } from './stats-thread.js';
 import { closingController, Waiters } from '@switchyard/core';
 
 /** Messages moved per transaction by redrive. */
@@ -56,6 +60,7 @@ export class SqliteEngine implements Engine {
   readonly #batcher: Batcher;
   readonly #walSync: WalSync | undefined;
   readonly #checkpoints: BackgroundCheckpoints | undefined;
+  readonly #statsThread: StatsThread | undefined;
   readonly #waiters: Waiters<number>;
   readonly #aborts = closingController();
   #closed = false;
@@ -71,6 +76,7 @@ export class SqliteEngine implements Engine {
     this.#db = opened.db;
     this.#walSync = opened.syncWalInBackground ? new WalSync(this.options.path) : undefined;
     this.#checkpoints = opened.wal && this.options.backgroundCheckpoints ? new BackgroundCheckpoints(this.#db, this.options) : undefined;
+    this.#statsThread = opened.wal && this.options.statsThread !== 'never' ? new StatsThread({ path: this.options.path, busyTimeoutMs: this.options.busyTimeoutMs }, this.options.statsThread) : undefined;
     this.#waiters = new Waiters<number>(this.#clock);
     this.#store = new Store(this.#db, this.#waiters);
     this.#batcher = new Batcher(
@@ -113,6 +119,15 @@ export class SqliteEngine implements Engine {
     return this.#checkpoints?.state ?? { state: 'off', checkpoints: 0 };
   }
 
+  /**
+   * The stats thread (stats-thread.ts): `off` for `:memory:`, a file not in WAL mode or
+   * `statsThread: 'never'`; `waiting` until a count is slow enough (or the first, with `always`);
+   * `running`; or `failed`, with why (stats then count on the event loop again).
+   */
+  get statsThread(): StatsThreadState {
+    return this.#statsThread?.state ?? { state: 'off', counts: 0 };
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -127,6 +142,7 @@ export class SqliteEngine implements Engine {
     this.#walSync?.close();
     // The thread's connection closes first, so this one is the last and leaves no WAL behind.
     await this.#checkpoints?.close();
+    await this.#statsThread?.close();
     this.#db.close();
   }
 
@@ -157,8 +173,7 @@ export class SqliteEngine implements Engine {
       purge: (queue) => this.#tx(() => inspect.purge(s, queue)),
       // Reads of their own (no write lock while a deep queue is counted or paged).
       peek: (queue, request) => this.#read((now) => inspect.peek(s, now, queue, request)),
-      stats: async (queue) =>
-        (await this.#read((now) => inspect.statsIfNoneExpired(s, now, queue))) ?? this.#tx((tx) => inspect.statsAfterDroppingExpired(s, tx, queue), false),
+      stats: (queue) => this.#stats(queue),
     };
   }
 
@@ -197,6 +212,33 @@ export class SqliteEngine implements Engine {
       // While it waits, a send in this process may hand it messages directly (handoff.ts).
       wait: (key, since, until, signal) => this.#store.takers.wait(key, request, since, until, signal),
     });
+  }
+
+  /**
+   * Counts a queue: on the stats thread once it is engaged (stats-thread.ts), else as a read of its
+   * own on the event loop; if the count finds expired messages, they are dropped and the queue
+   * counted again, in a write transaction here.
+   */
+  async #stats(queue: string): Promise<QueueStats> {
+    const s = this.#store;
+    const thread = this.#statsThread;
+    if (thread?.engaged) {
+      // A read: after every operation submitted before this call, and it checks the queue exists.
+      const q = await this.#read(() => s.requireQueue(queue));
+      const now = this.#clock.now();
+      const counted = await thread.count(q.id, now).then(
+        (counts) => ({ counts }),
+        () => undefined, // the thread failed: count here instead
+      );
+      if (counted) {
+        if (counted.counts === null) throw new QueueNotFoundError(queue);
+        if (counted.counts.expired === 0) return statsFromCounts(counted.counts, now);
+        return this.#tx((tx) => inspect.statsAfterDroppingExpired(s, tx, queue), false);
+      }
+    }
+    const found = await this.#read((now) => inspect.statsIfNoneExpired(s, now, queue));
+    thread?.noteCountOnLoop(found.ms);
+    return found.stats ?? this.#tx((tx) => inspect.statsAfterDroppingExpired(s, tx, queue), false);
   }
 
   async #redrive(queue: string, options: RedriveOptions, signal?: AbortSignal): Promise<RedriveResult> {

@@ -1,60 +1,32 @@
 import { InvalidArgumentError, type MessageState, type PeekPage, type PeekRequest, type QueueStats } from '@switchyard/core';
 import type { Tx } from './batcher.js';
+import { countQueue, statsFromCounts, type QueueCounts } from './counts.js';
 import { dropExpired } from './expiry.js';
 import { limitParam, messageColumns, type MessageRow } from './rows.js';
 import { BLOCKED } from './schema.js';
 import type { Store } from './store.js';
 import { toMessage } from './to-message.js';
 
-const countsSql = `SELECT
-    count(*) FILTER (WHERE visible_at <= :now) AS ready,
-    count(*) FILTER (WHERE visible_at > :now AND visible_at < :blocked AND lease IS NOT NULL) AS leased,
-    count(*) FILTER (WHERE visible_at > :now AND visible_at < :blocked AND lease IS NULL) AS delayed,
-    count(*) FILTER (WHERE visible_at = :blocked) AS blocked,
-    count(*) FILTER (WHERE expires_at <= :now) AS expired,
-    min(enqueued_at) AS oldest
-  FROM messages WHERE queue_id = :q`;
-interface Counts {
-  ready: number;
-  leased: number;
-  delayed: number;
-  blocked: number;
-  expired: number;
-  oldest: number | null;
-}
-
 /**
  * Counts by state, exact, as a read (Batcher.read: no write lock held while it counts); undefined
- * when the queue holds expired messages, which `stats` must drop first.
+ * when the queue holds expired messages, which `stats` must drop first. Also says how long the
+ * count took (the engine moves the counting of deep queues to a thread: stats-thread.ts).
  */
-export function statsIfNoneExpired(store: Store, now: number, queue: string): QueueStats | undefined {
+export function statsIfNoneExpired(store: Store, now: number, queue: string): { stats: QueueStats | undefined; ms: number } {
   const q = store.requireQueue(queue);
-  const r = store.sql(countsSql).get({ now, blocked: BLOCKED, q: q.id }) as Counts;
-  return r.expired > 0 ? undefined : toStats(store, q.id, now, r);
+  const started = performance.now();
+  const c = countQueue((text) => store.sql(text), q.id, now) as QueueCounts; // the queue's row was just read
+  return { stats: c.expired > 0 ? undefined : statsFromCounts(c, now), ms: performance.now() - started };
 }
 
 /**
  * Counts by state, exact, after dropping (and counting on the queue) the expired messages it
- * still stores: what stats does when `statsIfNoneExpired` found some.
+ * still stores: what stats does when a count found some.
  */
 export function statsAfterDroppingExpired(store: Store, tx: Tx, queue: string): QueueStats {
   const q = store.requireQueue(queue);
   dropExpired(store, tx, q.id);
-  const r = store.sql(countsSql).get({ now: tx.now, blocked: BLOCKED, q: q.id }) as Counts;
-  return toStats(store, q.id, tx.now, r);
-}
-
-function toStats(store: Store, queueId: number, now: number, r: Counts): QueueStats {
-  const counters = store.sql('SELECT dead_lettered, expired FROM queues WHERE id = ?').get(queueId) as { dead_lettered: number; expired: number };
-  return {
-    ready: r.ready,
-    leased: r.leased,
-    delayed: r.delayed,
-    blocked: r.blocked,
-    oldestAgeMs: r.oldest === null ? 0 : Math.max(0, now - r.oldest),
-    deadLettered: counters.dead_lettered,
-    expired: counters.expired,
-  };
+  return statsFromCounts(countQueue((text) => store.sql(text), q.id, tx.now) as QueueCounts, tx.now);
 }
 
 /**
