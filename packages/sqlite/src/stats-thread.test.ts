@@ -105,3 +105,13 @@ describe('the stats thread', () => {
     assert.throws(() => new SqliteEngine({ statsThread: 'sometimes' as 'auto' }), (e: { code?: string }) => e.code === ErrorCode.InvalidArgument);
   });
 });
+
+describe('the stats thread at close', () => {
+  it('starts no thread for a count asked for after the engine closed', async () => {
+    const thread = new StatsThread({ path: file(), busyTimeoutMs: 100 }, 'always');
+    await thread.close();
+    await assert.rejects(thread.count(1, 0), /closed/);
+    assert.equal(thread.state.state, 'waiting');
+    assert.equal(thread.engaged, false);
+  });
+});

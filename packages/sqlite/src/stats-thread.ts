@@ -72,6 +72,8 @@ export class StatsThread {
 
   /** Counts one queue on the thread, as of now (every commit made before this call included); null if it is gone. */
   count(queueId: number, now: number): Promise<QueueCounts | null> {
+    // Closed while the caller's read was settling: no new thread (the caller counts on the loop, which refuses).
+    if (this.#closed) return Promise.reject(new Error('the engine closed'));
     let worker: Worker;
     try {
       worker = this.#worker ?? this.#start();
