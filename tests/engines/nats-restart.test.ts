@@ -10,6 +10,8 @@ for (const hard of [false, true]) {
   // SIGTERM — it can deliver again a message whose ack it had confirmed. The engine remembers the
   // sequences it acked (RecentAcks) and acks such a delivery again instead of handing it out, which
   // is what this run (one engine across the restart) checks; an engine in another process would not know.
+  // An ack held up by the restart can also be confirmed while the restarted server's redelivery of
+  // the same message is being leased: the lease checks RecentAcks once more before it hands out a batch.
   test(`nats: a server ${how} and restarted mid-run loses no acknowledged send and resurrects no acked message`, { timeout: 180_000 }, async (t) => {
     const server = await startNats();
     if (!server) return t.skip(natsSkipReason);

@@ -66,20 +66,45 @@ export class NatsQueues implements QueueEngine {
         msgs = await this.ctx.pulls.pull(stream, consumer, { batch: 1, expiresMs: left, signal: abort });
         if (msgs.length > 0 && request.max > 1) msgs.push(...(await this.ctx.pulls.pull(stream, consumer, { batch: request.max - 1 })));
       }
-      const out: Delivery<EncodedBody>[] = [];
+      let out: Delivery<EncodedBody>[] = [];
+      const leases: Lease[] = [];
       let movedAny = false;
       for (const m of msgs) {
         const d = await this.#deliver(info, m, visibilityMs);
-        if (d) out.push(d);
-        else movedAny = true;
+        if (d) {
+          out.push(d.delivery);
+          leases.push(d.lease);
+        } else movedAny = true;
       }
+      out = await this.#withoutAckedMeanwhile(info.name, out, leases);
       // A receive that only met used-up messages (moved to the DLQ) looks again for the ones behind them.
       if (out.length > 0 || !movedAny || abort.aborted || Date.now() >= deadline) return abort.aborted && out.length === 0 ? [] : out;
     }
   }
 
+  /**
+   * Drops from a batch the messages whose earlier ack resolved while the batch was being delivered:
+   * an ack held up by a server restart can be confirmed after the restarted server has delivered
+   * the message again and #deliver has checked RecentAcks. Such a delivery is acked again on the
+   * server and not handed out, so an ack that has resolved stays final.
+   */
+  async #withoutAckedMeanwhile(queue: string, out: Delivery<EncodedBody>[], leases: Lease[]): Promise<Delivery<EncodedBody>[]> {
+    if (!leases.some((l) => this.ctx.acked.has(queue, l.streamSeq))) return out;
+    const kept: Delivery<EncodedBody>[] = [];
+    for (let i = 0; i < out.length; i++) {
+      const lease = leases[i] as Lease;
+      if (!this.ctx.acked.has(queue, lease.streamSeq)) {
+        kept.push(out[i] as Delivery<EncodedBody>);
+        continue;
+      }
+      await settleOnServer(this.ctx, lease.reply, '+ACK');
+      this.ctx.leases.settle(lease, 'acked');
+    }
+    return kept;
+  }
+
   /** Turns a delivered message into a lease, or moves it to the DLQ when it has used up its receives. */
-  async #deliver(info: QueueInfo, m: Msg, visibilityMs: number): Promise<Delivery<EncodedBody> | undefined> {
+  async #deliver(info: QueueInfo, m: Msg, visibilityMs: number): Promise<{ delivery: Delivery<EncodedBody>; lease: Lease } | undefined> {
     const ack = parseAckSubject(m.reply ?? '');
     if (!ack) return undefined;
     this.ctx.released.get(info.name)?.delete(ack.streamSeq);
@@ -94,11 +119,11 @@ export class NatsQueues implements QueueEngine {
       await moveToDeadLetter(this.ctx, { source: info, message, streamSeq: ack.streamSeq, reply: m.reply ?? '', reason: 'max-receives', attempts: ack.delivered - 1 });
       return undefined;
     }
-    const { receipt } = this.ctx.leases.issue(
+    const { receipt, lease } = this.ctx.leases.issue(
       { queue: info.name, streamSeq: ack.streamSeq, consumerSeq: ack.consumerSeq, delivered: ack.delivered, reply: m.reply ?? '', deadline: Date.now() + visibilityMs, message },
       ackWaitMs(info),
     );
-    return { ...message, queue: info.name, receipt, attempt: ack.delivered, enqueuedAt: ack.timestampMs };
+    return { delivery: { ...message, queue: info.name, receipt, attempt: ack.delivered, enqueuedAt: ack.timestampMs }, lease };
   }
 
   async remove(queue: string, receipt: string): Promise<void> {
