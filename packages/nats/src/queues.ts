@@ -76,7 +76,10 @@ export class NatsQueues implements QueueEngine {
           leases.push(d.lease);
         } else movedAny = true;
       }
+      const delivered = out.length;
       out = await this.#withoutAckedMeanwhile(info.name, out, leases);
+      // Like a move to the DLQ: a batch left empty by it looks again for the messages behind.
+      if (out.length < delivered) movedAny = true;
       // A receive that only met used-up messages (moved to the DLQ) looks again for the ones behind them.
       if (out.length > 0 || !movedAny || abort.aborted || Date.now() >= deadline) return abort.aborted && out.length === 0 ? [] : out;
     }
@@ -89,18 +92,17 @@ export class NatsQueues implements QueueEngine {
    * server and not handed out, so an ack that has resolved stays final.
    */
   async #withoutAckedMeanwhile(queue: string, out: Delivery<EncodedBody>[], leases: Lease[]): Promise<Delivery<EncodedBody>[]> {
-    if (!leases.some((l) => this.ctx.acked.has(queue, l.streamSeq))) return out;
-    const kept: Delivery<EncodedBody>[] = [];
-    for (let i = 0; i < out.length; i++) {
-      const lease = leases[i] as Lease;
-      if (!this.ctx.acked.has(queue, lease.streamSeq)) {
-        kept.push(out[i] as Delivery<EncodedBody>);
-        continue;
+    // Looks again after acking any: more acks may have been confirmed while it waited.
+    for (;;) {
+      const gone = new Set(leases.filter((l) => this.ctx.acked.has(queue, l.streamSeq)));
+      if (gone.size === 0) return out;
+      for (const lease of gone) {
+        await settleOnServer(this.ctx, lease.reply, '+ACK');
+        this.ctx.leases.settle(lease, 'acked');
       }
-      await settleOnServer(this.ctx, lease.reply, '+ACK');
-      this.ctx.leases.settle(lease, 'acked');
+      out = out.filter((_, i) => !gone.has(leases[i] as Lease));
+      leases = leases.filter((l) => !gone.has(l));
     }
-    return kept;
   }
 
   /** Turns a delivered message into a lease, or moves it to the DLQ when it has used up its receives. */
