@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { BusyError, type Clock } from '@switchyard/core';
+import { isBusy } from './busy.js';
 import type { WalSync } from './wal-sync.js';
 
 /** What an operation sees while it runs inside a group commit. */
@@ -257,9 +258,4 @@ export class Batcher {
 function undoFrom(undo: (() => void)[], mark: number): void {
   for (let i = undo.length - 1; i >= mark; i--) (undo[i] as () => void)();
   undo.length = mark;
-}
-
-/** SQLITE_BUSY (and its extended codes): another connection held the write lock past the timeout. */
-function isBusy(err: unknown): boolean {
-  return typeof (err as { code?: unknown }).code === 'string' && (err as { code: string }).code.startsWith('SQLITE_BUSY');
 }

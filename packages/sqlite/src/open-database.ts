@@ -1,6 +1,7 @@
 import { BusyError } from '@switchyard/core';
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
+import { isBusy } from './busy.js';
 import type { ResolvedSqliteOptions } from './options.js';
 import { migrate } from './schema.js';
 
@@ -51,7 +52,7 @@ export function openDatabase(o: ResolvedSqliteOptions): OpenedDatabase {
     return { db, wal, syncWalInBackground };
   } catch (err) {
     db.close();
-    if (String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY')) throw new BusyError(`database ${o.path}`, { cause: err });
+    if (isBusy(err)) throw new BusyError(`database ${o.path}`, { cause: err });
     throw err;
   }
 }
