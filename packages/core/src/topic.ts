@@ -30,12 +30,15 @@ export class Topic<B extends Body = Body> {
     return this.#engine.topics.publish(this.name, prepareEntries(messages, this.#limits, this.#clock));
   }
 
-  /** Subscribes a queue, optionally filtered on headers. Subscribing the same queue again replaces the filter. */
-  async subscribe(queue: string, options: { filter?: FilterPolicy | null } = {}): Promise<SubscriptionInfo> {
-    checkQueueName(queue);
+  /**
+   * Subscribes a queue (its name, or a handle from `createQueue`/`queue`), optionally filtered on
+   * headers. Subscribing the same queue again replaces the filter.
+   */
+  async subscribe(queue: string | { readonly name: string }, options: { filter?: FilterPolicy | null } = {}): Promise<SubscriptionInfo> {
+    const name = checkQueueName(typeof queue === 'object' && queue !== null ? queue.name : queue);
     const filter = checkOptions(options).filter ?? null;
     if (filter !== null) compileFilterPolicy(filter);
-    return this.#engine.admin.subscribe(this.name, { queue, filter });
+    return this.#engine.admin.subscribe(this.name, { queue: name, filter });
   }
 
   async unsubscribe(subscriptionId: string): Promise<boolean> {

@@ -42,6 +42,16 @@ export function topicCases(target: ConformanceTarget): void {
       await expectStats(b, { ready: 1 });
     });
 
+    test('subscribe takes a queue handle as well as its name', { needs }, async ({ broker, queue }) => {
+      const topic = await broker.createTopic(uniqueName('t'));
+      const q = await queue();
+      const sub = await topic.subscribe(q, { filter: { store: ['s1'] } });
+      assert.equal(sub.queue, q.name);
+      assert.equal((await topic.publish({ body: 'x', headers: { store: 's1' } })).deliveredTo, 1);
+      assert.equal((await receiveOne(q)).body, 'x');
+      await expectCode(() => topic.subscribe({ name: 'not a name!' }), ErrorCode.InvalidName);
+    });
+
     test('a message that matches no subscription is dropped (deliveredTo 0)', { needs }, async ({ broker, queue }) => {
       const topic = await broker.createTopic(uniqueName('t'));
       const q = await queue();
