@@ -192,3 +192,11 @@ export function isSwitchyardError(err: unknown, code?: ErrorCode): err is Switch
   const ok = typeof err === 'object' && err !== null && (err as { [brand]?: boolean })[brand] === true;
   return ok && (code === undefined || (err as SwitchyardError).code === code);
 }
+
+/**
+ * True for the errors that concern one receipt rather than the call (INVALID_RECEIPT,
+ * RECEIPT_EXPIRED): a batch of settlements reports them per receipt.
+ */
+export function isReceiptError(err: unknown): err is SwitchyardError {
+  return isSwitchyardError(err) && (err.code === ErrorCode.InvalidReceipt || err.code === ErrorCode.ReceiptExpired);
+}

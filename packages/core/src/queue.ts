@@ -1,6 +1,6 @@
 import { decodeEncoded, type EncodedBody } from './body.js';
 import type { Clock } from './clock.js';
-import { InvalidArgumentError } from './errors.js';
+import { BatchTooLargeError, InvalidArgumentError, isReceiptError, isSwitchyardError, type SwitchyardError } from './errors.js';
 import type { Engine } from './engine/engine.js';
 import { queueLimits, type QueueInfo, type QueueOptions, type QueueStats } from './engine/queue-config.js';
 import type { EnqueueResult, PeekPage, RedriveOptions, RedriveResult } from './engine/queue-engine.js';
@@ -33,6 +33,9 @@ export interface PeekOptions {
 
 /** A receipt, or the delivery that carries one. */
 export type ReceiptLike = string | { receipt: string };
+
+/** How one receipt of `ackBatch` ended: acked (or already gone), or the error `ack` would have thrown. */
+export type AckOutcome = { ok: true } | { ok: false; error: SwitchyardError };
 
 const maxErrorLength = 4096;
 
@@ -78,6 +81,55 @@ export class Queue<B extends Body = Body> {
   /** Deletes a received message. Acking twice is harmless. */
   async ack(receipt: ReceiptLike): Promise<void> {
     return this.#engine.queues.remove(this.name, receiptOf(receipt));
+  }
+
+  /**
+   * Acks several received messages of this queue at once: one operation (one commit) on engines
+   * that batch acks, one `ack` per receipt on the others. Resolves with one outcome per receipt,
+   * in order: `{ ok: true }`, or `{ ok: false, error }` with the error `ack` would have thrown
+   * for that receipt alone (INVALID_ARGUMENT for a malformed one, INVALID_RECEIPT,
+   * RECEIPT_EXPIRED); the others are acked all the same. Rejects as a whole (acking none) for a
+   * list that is not an array or is over the batch limit, an unknown queue, or a failing engine.
+   */
+  async ackBatch(receipts: readonly ReceiptLike[]): Promise<AckOutcome[]> {
+    if (!Array.isArray(receipts)) throw new InvalidArgumentError('receipts', 'must be an array');
+    if (receipts.length > this.#limits.maxBatch) throw new BatchTooLargeError(receipts.length, this.#limits.maxBatch);
+    const outcomes: (AckOutcome | undefined)[] = [];
+    const valid: string[] = [];
+    const at: number[] = [];
+    receipts.forEach((r, i) => {
+      try {
+        valid.push(receiptOf(r));
+        at.push(i);
+        outcomes.push(undefined);
+      } catch (err) {
+        if (!isSwitchyardError(err)) throw err;
+        outcomes.push({ ok: false, error: err });
+      }
+    });
+    if (valid.length > 0) {
+      const errors = await this.#removeBatch(valid);
+      errors.forEach((error, k) => {
+        outcomes[at[k] as number] = error === undefined ? { ok: true } : { ok: false, error };
+      });
+    }
+    return outcomes as AckOutcome[];
+  }
+
+  #removeBatch(receipts: string[]): Promise<(SwitchyardError | undefined)[]> {
+    const queues = this.#engine.queues;
+    if (queues.removeBatch) return queues.removeBatch(this.name, receipts);
+    return Promise.all(
+      receipts.map((r) =>
+        queues.remove(this.name, r).then(
+          () => undefined,
+          (err: unknown) => {
+            if (isReceiptError(err)) return err;
+            throw err;
+          },
+        ),
+      ),
+    );
   }
 
   /** Gives a message back, deliverable again after `delayMs`. */

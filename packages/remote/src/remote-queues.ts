@@ -1,15 +1,17 @@
-import type {
-  Delivery,
-  EncodedBody,
-  EnqueueEntry,
-  EnqueueResult,
-  LeaseRequest,
-  PeekPage,
-  PeekRequest,
-  QueueEngine,
-  QueueStats,
-  RedriveOptions,
-  RedriveResult,
+import {
+  isSwitchyardError,
+  type Delivery,
+  type EncodedBody,
+  type EnqueueEntry,
+  type EnqueueResult,
+  type LeaseRequest,
+  type PeekPage,
+  type PeekRequest,
+  type QueueEngine,
+  type QueueStats,
+  type RedriveOptions,
+  type RedriveResult,
+  type SwitchyardError,
 } from '@switchyard/core';
 import { queuePath, type RemoteContext } from './context.js';
 import { errorFromDetail, type ErrorDetail } from './errors.js';
@@ -44,6 +46,18 @@ export class RemoteQueues implements QueueEngine {
       const r = await this.#call<{ results: { ok: boolean; error?: ErrorDetail }[] }>('POST', queuePath(queue, '/ack'), { body: { receipts: [receipt] } });
       const [first] = r.results;
       if (first && !first.ok) throw errorFromDetail(this.#ctx.http.url, first.error);
+    });
+  }
+
+  /** One HTTP request for the lot (the JSON API's ack takes a list), never the push channel. */
+  async removeBatch(queue: string, receipts: readonly string[]): Promise<(SwitchyardError | undefined)[]> {
+    const r = await this.#call<{ results: { ok: boolean; error?: ErrorDetail }[] }>('POST', queuePath(queue, '/ack'), { body: { receipts } });
+    return receipts.map((_, i) => {
+      const result = r.results[i];
+      if (result?.ok) return undefined;
+      const err = errorFromDetail(this.#ctx.http.url, result?.error);
+      if (isSwitchyardError(err)) return err;
+      throw err;
     });
   }
 

@@ -166,6 +166,7 @@ export class SqliteEngine implements Engine {
       enqueue: (queue, entries) => this.#tx((tx) => enqueue(s, tx, queue, entries)),
       lease: (queue, request, signal) => this.#lease(queue, request, signal),
       remove: (queue, receipt) => this.#tx((tx) => settle.remove(s, tx, queue, receipt)),
+      removeBatch: (queue, receipts) => this.#tx((tx) => settle.removeBatch(s, tx, queue, receipts)),
       release: (queue, receipt, o) => this.#tx((tx) => settle.release(s, tx, queue, receipt, o.delayMs, o.error ?? null)),
       extendLease: (queue, receipt, ms) => this.#tx((tx) => settle.extendLease(s, tx, queue, receipt, ms)),
       moveToDeadLetter: (queue, receipt, o) => this.#tx((tx) => settle.deadLetter(s, tx, queue, receipt, o.error ?? null)),

@@ -1,4 +1,4 @@
-import { InvalidReceiptError, ReceiptExpiredError } from '@switchyard/core';
+import { InvalidReceiptError, isReceiptError, ReceiptExpiredError, type SwitchyardError } from '@switchyard/core';
 import type { Tx } from './batcher.js';
 import { moveToDeadLetter } from './dead-letter.js';
 import { promoteGroupHead } from './fifo.js';
@@ -42,6 +42,24 @@ export function remove(store: Store, tx: Tx, queue: string, receipt: string): vo
     return;
   }
   if (gone.fifo_group !== null && promoteGroupHead(store, q.id, gone.fifo_group, tx.now)) store.announce(tx, q.id, 1);
+}
+
+/**
+ * Acks of one queue in one operation: each as `remove`, a receipt error reported in its place.
+ * `remove` throws a receipt error before it writes anything, so the others stand; any other
+ * error fails the operation, and the batcher rolls all of it back.
+ */
+export function removeBatch(store: Store, tx: Tx, queue: string, receipts: readonly string[]): (SwitchyardError | undefined)[] {
+  store.requireQueue(queue);
+  return receipts.map((receipt) => {
+    try {
+      remove(store, tx, queue, receipt);
+      return undefined;
+    } catch (err) {
+      if (isReceiptError(err)) return err;
+      throw err;
+    }
+  });
 }
 
 /** Nack: ends the lease; deliverable again after `delayMs`, or dead-lettered if out of receives. */

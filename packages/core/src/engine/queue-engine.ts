@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { EncodedBody } from '../body.js';
+import type { SwitchyardError } from '../errors.js';
 import type { Delivery, Headers, PeekedMessage } from '../message.js';
 import type { QueueStats } from './queue-config.js';
 
@@ -98,6 +99,16 @@ export interface QueueEngine {
    * that is malformed or belongs to another queue throws InvalidReceiptError.
    */
   remove(queue: string, receipt: string): Promise<void>;
+
+  /**
+   * Optional: deletes several leased messages of one queue (ack) in one operation. Each receipt
+   * is settled on its own terms, as `remove` would settle it; the result holds, per receipt and in
+   * order, `undefined` when it is done or the receipt error `remove` would have thrown for it
+   * (see `isReceiptError`). One that fails does not undo the others. Rejects as a whole only for
+   * an unknown queue or a failing engine, and then none is settled. Engines without it are called
+   * once per receipt (`Queue.ackBatch`).
+   */
+  removeBatch?(queue: string, receipts: readonly string[]): Promise<(SwitchyardError | undefined)[]>;
 
   /**
    * Ends a lease early (nack): the message becomes deliverable after `delayMs`, with `error`

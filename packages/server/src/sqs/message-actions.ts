@@ -130,13 +130,18 @@ const receiveMessage: SqsAction = async (ctx, call) => {
   };
 };
 
+/** SQS's error for a receipt the broker refused; any other error as it is. */
+function receiptError(err: unknown, handle: string): unknown {
+  if (isSwitchyardError(err, 'INVALID_RECEIPT') || isSwitchyardError(err, 'INVALID_ARGUMENT')) return sqsErrors.receiptHandleIsInvalid(handle);
+  if (isSwitchyardError(err, 'RECEIPT_EXPIRED')) return sqsErrors.receiptExpired(handle);
+  return err;
+}
+
 async function settle(run: () => Promise<void>, handle: string): Promise<void> {
   try {
     await run();
   } catch (err) {
-    if (isSwitchyardError(err, 'INVALID_RECEIPT') || isSwitchyardError(err, 'INVALID_ARGUMENT')) throw sqsErrors.receiptHandleIsInvalid(handle);
-    if (isSwitchyardError(err, 'RECEIPT_EXPIRED')) throw sqsErrors.receiptExpired(handle);
-    throw err;
+    throw receiptError(err, handle);
   }
 }
 
@@ -192,12 +197,27 @@ const deleteMessageBatch: SqsAction = async (ctx, call) => {
   call.authorize('receive', name);
   const entries = checkBatch(call.input.Entries);
   await ctx.settings.get(name);
-  const out = await perEntry(entries, async (e) => {
-    const handle = requireString(e, 'ReceiptHandle');
-    await settle(() => ctx.broker.queue(name).ack(handle), handle);
+  const Successful: { Id: string }[] = [];
+  const Failed: BatchFailure[] = [];
+  const handles: string[] = [];
+  const ids: string[] = [];
+  for (const e of entries) {
+    try {
+      handles.push(requireString(e, 'ReceiptHandle'));
+      ids.push(e.Id as string);
+    } catch (err) {
+      Failed.push(batchFailure(e.Id as string, err));
+    }
+  }
+  // One engine operation for the valid entries; each still succeeds or fails on its own.
+  const outcomes = handles.length > 0 ? await ctx.broker.queue(name).ackBatch(handles) : [];
+  outcomes.forEach((o, i) => {
+    const id = ids[i] as string;
+    if (o.ok) Successful.push({ Id: id });
+    else Failed.push(batchFailure(id, receiptError(o.error, handles[i] as string)));
   });
-  ctx.metrics.acked.inc({ queue: name }, out.Successful.length);
-  return out;
+  ctx.metrics.acked.inc({ queue: name }, Successful.length);
+  return { Successful, Failed };
 };
 
 const changeMessageVisibilityBatch: SqsAction = async (ctx, call) => {
