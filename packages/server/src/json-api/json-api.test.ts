@@ -139,4 +139,20 @@ describe('JSON API', () => {
     assert.match(metrics, /switchyard_messages_sent_total\{queue="metered"\} 2/);
     assert.match(metrics, /switchyard_http_request_duration_seconds_bucket/);
   });
+
+  it('times every request by route pattern, method and status, unmatched ones included', async () => {
+    await call('PUT', '/v1/queues/timed');
+    await call('POST', '/v1/queues/timed/messages', { messages: [{ body: 1 }] });
+    assert.equal((await call('POST', '/v1/queues/no-such-queue/messages', { messages: [{ body: 1 }] })).status, 404);
+    assert.equal((await call('GET', '/v1/nowhere')).status, 404);
+    const metrics = (await t.app.fastify.inject({ method: 'GET', url: '/metrics' })).body;
+    const count = (labels: string): number => {
+      const line = metrics.split('\n').find((l) => l.startsWith(`switchyard_http_request_duration_seconds_count{${labels}}`));
+      return line === undefined ? 0 : Number(line.split(' ').pop());
+    };
+    assert.ok(count('route="/v1/queues/:name/messages",method="POST",status="200"') >= 1, metrics);
+    assert.ok(count('route="/v1/queues/:name/messages",method="POST",status="404"') >= 1, 'a route that fails is timed with its status');
+    assert.ok(count('route="/v1/queues/:name",method="PUT",status="200"') >= 1);
+    assert.ok(count('route="unmatched",method="GET",status="404"') >= 1, 'a request no route matches');
+  });
 });
