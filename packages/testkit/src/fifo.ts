@@ -45,6 +45,21 @@ export function fifoCases(target: ConformanceTarget): void {
       assert.deepEqual(ids(await q.receive({ max: 10 })), ['a2']);
     });
 
+    test('ackBatch of the heads of several keys releases the next message of each', { needs }, async ({ fifoQueue }) => {
+      const q = await fifoQueue();
+      await sendKeyed(q, 'a1', 'a2', 'b1', 'b2', 'c1');
+      const heads = await q.receive({ max: 10 });
+      assert.deepEqual(idSet(heads), ['a1', 'b1', 'c1']);
+      assert.deepEqual(
+        (await q.ackBatch(heads)).map((o) => o.ok),
+        [true, true, true],
+      );
+      const next = await q.receive({ max: 10 });
+      assert.deepEqual(idSet(next), ['a2', 'b2'], 'the next of each key, in order');
+      await q.ackBatch(next);
+      await expectEmpty(q);
+    });
+
     test('a nacked message is delivered again before the next one of its key', { needs }, async ({ fifoQueue }) => {
       const q = await fifoQueue();
       await sendKeyed(q, 'a1', 'a2');
