@@ -37,7 +37,8 @@ let failed = false;
 for (const entry of only.length > 0 ? only : spec.cases) {
   const [file, name] = entry.includes('#') ? (entry.split('#') as [string, string]) : [spec.file, entry];
   const args = ['--import', 'tsx', join(import.meta.dirname, file), name];
-  const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
+  // The AWS SDK's Node-version notice (see scripts/test.mjs) would interleave with the JSON lines.
+  const r = spawnSync(process.execPath, args, { stdio: 'inherit', env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...process.env } });
   if (r.status !== 0) {
     console.error(`bench case ${entry} failed (exit ${r.status ?? r.signal})`);
     failed = true;
