@@ -97,16 +97,17 @@ export class Queue<B extends Body = Body> {
     const outcomes: (AckOutcome | undefined)[] = [];
     const valid: string[] = [];
     const at: number[] = [];
-    receipts.forEach((r, i) => {
+    // An index loop, not forEach: a hole in a sparse array is a malformed receipt in its place.
+    for (let i = 0; i < receipts.length; i++) {
       try {
-        valid.push(receiptOf(r));
+        valid.push(receiptOf(receipts[i] as ReceiptLike));
         at.push(i);
         outcomes.push(undefined);
       } catch (err) {
         if (!isSwitchyardError(err)) throw err;
         outcomes.push({ ok: false, error: err });
       }
-    });
+    }
     if (valid.length > 0) {
       const errors = await this.#removeBatch(valid);
       errors.forEach((error, k) => {

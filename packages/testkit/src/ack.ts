@@ -119,6 +119,13 @@ export function ackCases(target: ConformanceTarget): void {
       assert.ok(failed && !failed.ok && typeof failed.error.message === 'string' && failed.error.message.length > 0);
       await expectStats(q, { ready: 1, leased: 0 }, 'the two acked are gone, the unreceived one is untouched');
       await expectStats(other, { leased: 1 }, 'a receipt of another queue touches nothing there');
+      const [last] = await q.receive();
+      assert.ok(last);
+      const sparse = new Array<Delivery>(2);
+      sparse[1] = last;
+      const sparseCodes = (await q.ackBatch(sparse)).map((o) => (o.ok ? 'ok' : o.error.code));
+      assert.deepEqual(sparseCodes, [ErrorCode.InvalidArgument, 'ok'], 'a hole in the list is reported in its place');
+      await expectEmpty(q);
     });
 
     test('ackBatch reports an expired lease as RECEIPT_EXPIRED and acks the rest', { needs: ['injectedClock'] }, async ({ queue, clock }) => {
