@@ -4,7 +4,7 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 const readAhead = 16;
 /** The consumer is cancelled after this long without a receive, so idle processes hold nothing. */
 const idleMs = 250;
-/** With no wait, how long to wait for messages the queue reported ready. */
+/** How long to wait for messages the queue reported ready (a receive with no wait waits this long for them). */
 const readyWaitMs = 100;
 
 interface Waiter {
@@ -48,6 +48,13 @@ export class Receiver {
   #closed = false;
   #serveTimer: NodeJS.Timeout | undefined;
   #burstStart: number | undefined;
+  /**
+   * Deliveries the broker is known to be sending: the ready count read before a receive, less
+   * what has arrived since. The broker counts a pushed message as delivered at once, while it may
+   * still be on its way here over several socket reads; a receive that finds part of a burst here
+   * waits for the rest (up to `readyWaitMs`) instead of returning short.
+   */
+  #coming = 0;
   /** The stop under way (idle, stats or redrive), if any. */
   #stopping: Promise<void> | undefined;
 
@@ -62,6 +69,7 @@ export class Receiver {
     ch.once('close', () => {
       this.#closed = true;
       this.#buffer.length = 0;
+      this.#coming = 0;
       for (const w of [...this.#waiters]) w.resolve([]);
     });
   }
@@ -71,15 +79,15 @@ export class Receiver {
     this.#active++;
     clearTimeout(this.#idle);
     try {
-      if (this.#buffer.length > 0) return this.#buffer.splice(0, max);
-      // Before a consumer runs, the ready count says how many a receive can expect at once.
-      let want = 1;
-      if (!this.#consumer || waitMs <= 0) {
-        const { messageCount } = await this.ch.checkQueue(this.queue);
-        if (waitMs <= 0 && messageCount === 0 && this.#buffer.length === 0) return [];
-        if (!this.#consumer) want = Math.max(1, Math.min(max, messageCount));
-      }
+      const here = this.#buffer.length;
+      if (here >= max || (here > 0 && this.#coming === 0)) return this.#buffer.splice(0, max);
+      const ready = here === 0 && (!this.#consumer || waitMs <= 0) ? (await this.ch.checkQueue(this.queue)).messageCount : 0;
       const window = windowFor(this.held());
+      // The ready count says how many a receive can expect at once: the consumer is sent them
+      // as far as its window has room (what it was sent already is in `#coming`).
+      this.#coming = Math.max(this.#coming, Math.min(ready, window - this.held() - this.#buffer.length));
+      if (waitMs <= 0 && this.#coming === 0 && this.#buffer.length === 0) return [];
+      const want = Math.max(1, Math.min(max, this.#buffer.length + this.#coming));
       if (this.#consumer && window > this.#window) this.#consumer = this.#restart(this.#consumer, window);
       await (this.#consumer ??= this.#start(window));
       if (this.#buffer.length >= want) return this.#buffer.splice(0, max);
@@ -105,10 +113,35 @@ export class Receiver {
         },
       };
       const end = () => waiter.resolve([]);
-      const timer = setTimeout(end, waitMs);
+      // Out of time: what is here is the answer, and what was announced is not coming.
+      const expire = () => {
+        this.#coming = 0;
+        waiter.resolve(this.#buffer.splice(0, max));
+      };
+      const timer = setTimeout(expire, waitMs);
       signal.addEventListener('abort', end, { once: true });
       this.#waiters.push(waiter);
+      // Part of a burst is here already: serve it when the rest has come, or when it stops coming.
+      if (this.#buffer.length > 0) this.#armServe();
     });
+  }
+
+  /**
+   * Serves the oldest waiter when deliveries pause: 2 ms after the last one or 10 ms after the
+   * first (a burst spans socket reads), or, while announced deliveries are still on their way,
+   * `readyWaitMs` after the first (they may have gone to another consumer).
+   */
+  #armServe(): void {
+    const start = (this.#burstStart ??= Date.now());
+    const [pause, cap] = this.#coming > 0 ? [readyWaitMs, readyWaitMs] : [2, 10];
+    clearTimeout(this.#serveTimer);
+    this.#serveTimer = setTimeout(
+      () => {
+        this.#coming = 0;
+        this.#serve();
+      },
+      Math.max(0, Math.min(pause, start + cap - Date.now())),
+    );
   }
 
   #serve(): void {
@@ -133,13 +166,10 @@ export class Receiver {
       (m) => {
         if (!m) return;
         this.#buffer.push(m);
+        if (this.#coming > 0) this.#coming--;
         const w = this.#waiters[0];
         if (w && this.#buffer.length >= w.want) return this.#serve();
-        // Let the rest of a burst land (it spans socket reads): serve the oldest waiter once
-        // deliveries pause for 2 ms, or 10 ms after the first.
-        this.#burstStart ??= Date.now();
-        clearTimeout(this.#serveTimer);
-        this.#serveTimer = setTimeout(() => this.#serve(), Math.max(0, Math.min(2, this.#burstStart + 10 - Date.now())));
+        this.#armServe();
       },
       { noAck: false },
     );
@@ -160,6 +190,7 @@ export class Receiver {
     if (consumer && this.#active === 0) {
       this.#consumer = undefined;
       await this.ch.cancel(await consumer).catch(() => undefined);
+      this.#coming = 0;
     }
     await this.#stopping;
     // Counted as a receive under way, so an idle stop cannot hand messages back meanwhile.
@@ -186,6 +217,8 @@ export class Receiver {
     const consumer = this.#consumer;
     this.#consumer = undefined;
     if (consumer) await this.ch.cancel(await consumer).catch(() => undefined);
+    // Every delivery sent before cancel-ok is here now.
+    this.#coming = 0;
     // A receive that came in meanwhile takes what is here; otherwise hand it back (deliveries that
     // arrived before cancel-ok are in the buffer too).
     if (this.#active > 0 || this.#closed) return;
@@ -196,6 +229,7 @@ export class Receiver {
   /** Stops the consumer now (close) without handing messages back: closing the channel returns them. */
   async close(): Promise<void> {
     clearTimeout(this.#idle);
+    this.#coming = 0;
     for (const w of [...this.#waiters]) w.resolve([]);
     const consumer = this.#consumer;
     this.#consumer = undefined;
@@ -210,6 +244,7 @@ export class Receiver {
 
   /** Takes every waiting message out (purge acks them). */
   drain(): ConsumeMessage[] {
+    this.#coming = 0;
     return this.#buffer.splice(0);
   }
 }

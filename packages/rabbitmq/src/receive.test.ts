@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { describe, it } from 'node:test';
+import { setImmediate as turn } from 'node:timers/promises';
+import type { Channel, ConsumeMessage } from 'amqplib';
+import { Receiver } from './receive.js';
+
+/**
+ * The channel side of a consumer, scripted: the test says what `checkQueue` answers and when each
+ * delivery reaches the process. A real broker (the conformance suite runs one) splits a burst of
+ * deliveries over socket reads only under load, so the cases below cannot be forced there.
+ */
+class ScriptedChannel extends EventEmitter {
+  /** What queue.declare reports as ready. */
+  ready = 0;
+  #onDelivery: ((m: ConsumeMessage | null) => void) | undefined;
+  #sent = 0;
+
+  checkQueue(queue: string) {
+    return Promise.resolve({ queue, messageCount: this.ready, consumerCount: 0 });
+  }
+  prefetch() {
+    return Promise.resolve();
+  }
+  consume(_queue: string, onDelivery: (m: ConsumeMessage | null) => void) {
+    this.#onDelivery = onDelivery;
+    return Promise.resolve({ consumerTag: 'c1' });
+  }
+  cancel() {
+    this.#onDelivery = undefined;
+    return Promise.resolve({ consumerTag: 'c1' });
+  }
+  /** `n` deliveries reach the process (in one socket read). */
+  deliver(n: number): void {
+    assert.ok(this.#onDelivery, 'no consumer is running');
+    for (let i = 0; i < n; i++) this.#onDelivery({ content: Buffer.from(String(this.#sent++)) } as ConsumeMessage);
+  }
+}
+
+function receiverOn(ch: ScriptedChannel): Receiver {
+  return new Receiver(ch as unknown as Channel, 'q', () => Promise.resolve(), () => 0);
+}
+
+/** Whether `p` has settled once pending I/O callbacks and timers due now have run. */
+async function settled(p: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void p.then(() => (done = true));
+  for (let i = 0; i < 5; i++) await turn();
+  return done;
+}
+
+const bodies = (got: ConsumeMessage[]) => got.map((m) => m.content.toString());
+const signal = new AbortController().signal;
+
+void describe('RabbitMQ receiver: a burst that arrives over several reads', () => {
+  void it('a receive for two waits for the second of an announced burst, though the queue now reports none ready', async () => {
+    const ch = new ScriptedChannel();
+    const receiver = receiverOn(ch);
+    ch.ready = 5;
+    const first = receiver.take(1, 0, signal);
+    await turn();
+    // The broker has pushed all five (none ready any more); one has arrived.
+    ch.ready = 0;
+    ch.deliver(1);
+    assert.deepEqual(bodies(await first), ['0']);
+    const second = receiver.take(2, 0, signal);
+    assert.equal(await settled(second), false, 'the receive waits for the rest of the burst');
+    ch.deliver(1);
+    assert.equal(await settled(second), false, 'one of two is not enough while more are on their way');
+    ch.deliver(1);
+    assert.deepEqual(bodies(await second), ['1', '2']);
+    ch.deliver(2);
+    assert.deepEqual(bodies(await receiver.take(10, 0, signal)), ['3', '4']);
+    assert.deepEqual(await receiver.take(10, 0, signal), []);
+    await receiver.close();
+  });
+
+  void it('a receive that finds part of the burst here waits for as many as it asked for', async () => {
+    const ch = new ScriptedChannel();
+    const receiver = receiverOn(ch);
+    ch.ready = 4;
+    const first = receiver.take(1, 0, signal);
+    await turn();
+    ch.ready = 0;
+    ch.deliver(2);
+    assert.deepEqual(bodies(await first), ['0']);
+    const second = receiver.take(3, 0, signal);
+    assert.equal(await settled(second), false);
+    ch.deliver(2);
+    assert.deepEqual(bodies(await second), ['1', '2', '3']);
+    await receiver.close();
+  });
+
+  void it('announced deliveries that never come (another consumer took them) hold a receive only briefly, once', async () => {
+    const ch = new ScriptedChannel();
+    const receiver = receiverOn(ch);
+    ch.ready = 3;
+    const started = Date.now();
+    const first = receiver.take(3, 30_000, signal);
+    await turn();
+    ch.ready = 0;
+    ch.deliver(1);
+    assert.deepEqual(bodies(await first), ['0'], 'what came is served, long before the poll would end');
+    assert.ok(Date.now() - started < 10_000);
+    // Nothing is announced any more: a receive that finds one here returns it at once.
+    ch.deliver(1);
+    await turn();
+    const second = receiver.take(3, 0, signal);
+    assert.equal(await settled(second), true);
+    assert.deepEqual(bodies(await second), ['1']);
+    await receiver.close();
+  });
+
+  void it('without an announcement, what is here is served at once', async () => {
+    const ch = new ScriptedChannel();
+    const receiver = receiverOn(ch);
+    ch.ready = 1;
+    const first = receiver.take(1, 0, signal);
+    await turn();
+    ch.ready = 0;
+    ch.deliver(1);
+    assert.deepEqual(bodies(await first), ['0']);
+    // A message sent later, pushed to the running consumer: no receive announced it.
+    ch.deliver(1);
+    const second = receiver.take(5, 0, signal);
+    assert.equal(await settled(second), true);
+    assert.deepEqual(bodies(await second), ['1']);
+    await receiver.close();
+  });
+});
