@@ -183,4 +183,43 @@ describe('fuzzing', () => {
     );
     assert.equal(await canaryState(), before, 'the canary queue changed');
   });
+
+  it('answers values that cannot be turned into text (a toString that is not a function) with an SQS error', async () => {
+    // Found by the property above: `String(value)` in an error message threw, and the client got a 500.
+    const odd = { toString: {}, valueOf: {} };
+    const url = 'http://localhost/000000000000/q1';
+    const calls: [string, Record<string, unknown>][] = [
+      ['ReceiveMessage', { QueueUrl: ' ', VisibilityTimeout: odd }],
+      ['ReceiveMessage', { QueueUrl: url, VisibilityTimeout: odd }],
+      ['ReceiveMessage', { QueueUrl: url, MaxNumberOfMessages: odd }],
+      ['ReceiveMessage', { QueueUrl: url, WaitTimeSeconds: odd }],
+      ['ChangeMessageVisibility', { QueueUrl: url, ReceiptHandle: 'r', VisibilityTimeout: odd }],
+      ['SendMessage', { QueueUrl: url, MessageBody: 'b', DelaySeconds: odd }],
+      ['SendMessage', { QueueUrl: url, MessageBody: 'b', MessageDeduplicationId: odd }],
+      ['GetQueueAttributes', { QueueUrl: url, AttributeNames: [odd] }],
+      ['UntagQueue', { QueueUrl: url, TagKeys: [odd] }],
+    ];
+    for (const [action, input] of calls) {
+      const res = await t.app.fastify.inject({
+        method: 'POST',
+        url: '/',
+        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${action}` },
+        payload: JSON.stringify(input),
+      });
+      assert.equal(res.statusCode, 400, `${action} ${JSON.stringify(input)} → ${res.statusCode} ${res.body}`);
+      assert.match((JSON.parse(res.body) as { __type: string }).__type, /^com\.amazonaws\.sqs#(InvalidParameterValue|InvalidAttributeName|QueueDoesNotExist|MissingParameter)$/);
+    }
+  });
+
+  it('keeps a tag named __proto__ like any other', async () => {
+    await t.broker.createQueue('tagged');
+    const url = 'http://localhost/000000000000/tagged';
+    const call = (action: string, input: Record<string, unknown>) =>
+      t.app.fastify.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${action}` }, payload: JSON.stringify(input) });
+    assert.equal((await call('TagQueue', { QueueUrl: url, Tags: JSON.parse('{"__proto__": "p", "team": "a"}') as unknown })).statusCode, 200);
+    const listed = await call('ListQueueTags', { QueueUrl: url });
+    assert.deepEqual(JSON.parse(listed.body), { Tags: JSON.parse('{"__proto__": "p", "team": "a"}') as unknown });
+    assert.equal((await call('UntagQueue', { QueueUrl: url, TagKeys: ['__proto__', 'team'] })).statusCode, 200);
+    assert.deepEqual(JSON.parse((await call('ListQueueTags', { QueueUrl: url })).body), {});
+  });
 });

@@ -1,7 +1,7 @@
 import type { Broker, Clock, QueueInfo } from '@switchyard/core';
 import type { Action } from '../context.js';
 import type { Metrics } from '../metrics.js';
-import { sqsErrors } from './errors.js';
+import { shown, sqsErrors } from './errors.js';
 import type { MetaStore } from './meta-store.js';
 import type { MoveTasks } from './move-tasks.js';
 import type { PurgeGuard } from './purge-guard.js';
@@ -82,7 +82,7 @@ export function optionalInt(input: Record<string, unknown>, name: string, min: n
   if (v === undefined || v === null) return undefined;
   const n = typeof v === 'string' ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-    throw sqsErrors.invalidParameterValue(`Value ${String(v)} for parameter ${name} is invalid. Reason: must be between ${min} and ${max}.`);
+    throw sqsErrors.invalidParameterValue(`Value ${shown(v)} for parameter ${name} is invalid. Reason: must be between ${min} and ${max}.`);
   }
   return n;
 }

@@ -5,6 +5,24 @@ import { ErrorCode, isSwitchyardError } from '@switchyard/core';
  * `{"__type": "com.amazonaws.sqs#<type>", "message": ...}` and, as SQS sends for clients that
  * still speak the older query codes, an `x-amzn-query-error: <queryCode>;Sender` header.
  */
+/**
+ * A value from a request, for an error message. Never throws, whatever the client sent (`String`
+ * throws on `{"toString": {}}`); long values are cut.
+ */
+export function shown(value: unknown): string {
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else if (value === null || typeof value !== 'object') text = String(value);
+  else {
+    try {
+      text = JSON.stringify(value);
+    } catch {
+      text = Array.isArray(value) ? 'an array' : 'an object';
+    }
+  }
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
 export class SqsError extends Error {
   constructor(
     readonly type: string,

@@ -1,7 +1,7 @@
 import { isSwitchyardError, type Delivery, type EnqueueResult } from '@switchyard/core';
 import { batchFailure, checkBatch, type BatchFailure } from './batch.js';
 import { nameFromUrl, optionalInt, queueArn, requireString, type SqsAction, type SqsContext } from './context.js';
-import { sqsErrors } from './errors.js';
+import { shown, sqsErrors } from './errors.js';
 import { md5Hex, md5OfAttributes } from './md5.js';
 import { fromHeaders, selectAttributes, senderHeader, traceHeader } from './message-attributes.js';
 import { prepareSend, type PreparedSend } from './send.js';
@@ -157,7 +157,7 @@ const deleteMessage: SqsAction = async (ctx, call) => {
 const changeVisibility = async (ctx: SqsContext, name: string, handle: string, seconds: unknown): Promise<void> => {
   if (seconds === undefined || seconds === null) throw sqsErrors.missingParameter('VisibilityTimeout');
   if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0 || seconds > 43_200) {
-    throw sqsErrors.invalidParameterValue(`Value ${String(seconds)} for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200.`);
+    throw sqsErrors.invalidParameterValue(`Value ${shown(seconds)} for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200.`);
   }
   try {
     await settle(() => ctx.broker.queue(name).extend(handle, seconds * 1000), handle);

@@ -149,10 +149,11 @@ const untagQueue: SqsAction = async (ctx, call) => {
   call.authorize('manage', name);
   const keys = call.input.TagKeys;
   if (!Array.isArray(keys) || keys.length === 0) throw sqsErrors.missingParameter('TagKeys');
+  if (!keys.every((k) => typeof k === 'string')) throw sqsErrors.invalidParameterValue('Value for parameter TagKeys must be a list of strings.');
   const info = await queueInfo(ctx, name);
   const meta = ctx.meta.get(name, info.createdAt);
   const tags = { ...meta.tags };
-  for (const k of keys) delete tags[String(k)];
+  for (const k of keys as string[]) delete tags[k];
   ctx.meta.put(name, { ...meta, tags });
   return {};
 };

@@ -1,5 +1,5 @@
 import type { QueueInfo, QueueOptions, QueueStats } from '@switchyard/core';
-import { sqsErrors } from './errors.js';
+import { shown, sqsErrors } from './errors.js';
 
 /** Attributes SQS keeps that the engine has no notion of; stored verbatim in the MetaStore. */
 const sqsOnly: Record<string, { fifoOnly?: boolean; check: (v: string) => boolean; default?: (fifo: boolean) => string | undefined }> = {
@@ -131,7 +131,7 @@ export function pickAttributes(all: Record<string, string>, names: unknown): Rec
   if (names.includes('All')) return all;
   const out: Record<string, string> = {};
   for (const n of names) {
-    if (typeof n !== 'string' || !allAttributeNames.includes(n)) throw sqsErrors.invalidAttributeName(String(n));
+    if (typeof n !== 'string' || !allAttributeNames.includes(n)) throw sqsErrors.invalidAttributeName(shown(n));
     if (all[n] !== undefined) out[n] = all[n];
   }
   return out;

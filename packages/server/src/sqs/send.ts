@@ -1,5 +1,5 @@
 import type { OutgoingMessage, QueueInfo } from '@switchyard/core';
-import { sqsErrors } from './errors.js';
+import { shown, sqsErrors } from './errors.js';
 import { md5Hex, md5OfAttributes } from './md5.js';
 import { attributesSize, checkMessageAttributes, senderHeader, toHeaders, traceHeader, validMessageText } from './message-attributes.js';
 import type { QueueMeta } from './meta-store.js';
@@ -35,7 +35,7 @@ export function prepareSend(entry: Record<string, unknown>, info: QueueInfo, met
   const delay = entry.DelaySeconds;
   if (delay !== undefined && delay !== null) {
     if (typeof delay !== 'number' || !Number.isInteger(delay) || delay < 0 || delay > 900) {
-      throw sqsErrors.invalidParameterValue(`Value ${String(delay)} for parameter DelaySeconds is invalid. Reason: must be between 0 and 900, if provided.`);
+      throw sqsErrors.invalidParameterValue(`Value ${shown(delay)} for parameter DelaySeconds is invalid. Reason: must be between 0 and 900, if provided.`);
     }
     if (info.fifo) {
       throw sqsErrors.invalidParameterValue(
@@ -52,7 +52,7 @@ export function prepareSend(entry: Record<string, unknown>, info: QueueInfo, met
       throw sqsErrors.invalidParameterValue('The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly');
     }
   } else if (dedup !== undefined) {
-    throw sqsErrors.invalidParameterValue(`Value ${String(dedup)} for parameter MessageDeduplicationId is invalid. Reason: The request includes a parameter that is not valid for this queue type.`);
+    throw sqsErrors.invalidParameterValue(`Value ${shown(dedup)} for parameter MessageDeduplicationId is invalid. Reason: The request includes a parameter that is not valid for this queue type.`);
   }
   if (group !== undefined) {
     if (typeof group !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(group)) throw sqsErrors.invalidParameterValue('MessageGroupId is invalid.');

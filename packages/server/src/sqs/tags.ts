@@ -7,7 +7,8 @@ export function checkTags(input: unknown, required = false): Record<string, stri
     return {};
   }
   if (typeof input !== 'object' || Array.isArray(input)) throw sqsErrors.invalidParameterValue('Tags must be a map of strings.');
-  const out: Record<string, string> = {};
+  // No prototype: a tag named __proto__ is a tag like any other.
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   const entries = Object.entries(input as Record<string, unknown>);
   if (entries.length > 50) throw sqsErrors.invalidParameterValue('Too many tags (the limit is 50).');
   for (const [k, v] of entries) {
