@@ -1,11 +1,6 @@
 import { ErrorCode, isSwitchyardError } from '@switchyard/core';
 
 /**
- * An error in SQS's own terms. On the AWS JSON 1.0 protocol it is a 4xx with
- * `{"__type": "com.amazonaws.sqs#<type>", "message": ...}` and, as SQS sends for clients that
- * still speak the older query codes, an `x-amzn-query-error: <queryCode>;Sender` header.
- */
-/**
  * A value from a request, for an error message. Never throws, whatever the client sent (`String`
  * throws on `{"toString": {}}`); long values are cut.
  */
@@ -23,6 +18,11 @@ export function shown(value: unknown): string {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
+/**
+ * An error in SQS's own terms. On the AWS JSON 1.0 protocol it is a 4xx with
+ * `{"__type": "com.amazonaws.sqs#<type>", "message": ...}` and, as SQS sends for clients that
+ * still speak the older query codes, an `x-amzn-query-error: <queryCode>;Sender` header.
+ */
 export class SqsError extends Error {
   constructor(
     readonly type: string,
