@@ -1,18 +1,15 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { Broker, type Queue } from '@switchyard/core';
+import { tempFiles } from '../../../tests/support/temp-files.js';
 import { commitsBeforeThread } from './background-checkpoints.js';
 import { Checkpointer } from './checkpointer.js';
 import { SqliteEngine } from './index.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'switchyard-ckpt-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-const file = () => join(dir, `c${n++}.db`);
+const { dir, file } = tempFiles('ckpt');
 
 /** Polls `check` on the event loop until it holds; the checkpointer works in real time on its own thread. */
 async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {

@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { Broker, ManualClock } from '@switchyard/core';
+import { tempFiles } from '../../../tests/support/temp-files.js';
 import { openBroker, SqliteEngine } from './index.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'switchyard-sqlite-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-const file = () => join(dir, `t${n++}.db`);
+const { file } = tempFiles('sqlite');
 
 describe('sqlite engine on a file', () => {
   it('keeps sent messages across close and reopen, and forgets acked ones', async () => {

@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { BodyKind, Broker, isSwitchyardError, ManualClock, type EnqueueEntry } from '@switchyard/core';
+import { tempFiles } from '../../../tests/support/temp-files.js';
 import { SqliteEngine } from './index.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'switchyard-handoff-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-const file = () => join(dir, `h${n++}.db`);
+const { file } = tempFiles('handoff');
 
 /** Lets pending commits run and their callers resume (the batcher commits within a few turns). */
 async function turns(count = 10): Promise<void> {

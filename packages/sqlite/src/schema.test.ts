@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { tempFiles } from '../../../tests/support/temp-files.js';
 import { openBroker } from './index.js';
 import { migrate, schemaVersion } from './schema.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'switchyard-schema-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-const file = () => join(dir, `v${n++}.db`);
+const { file } = tempFiles('schema');
 
 /** Queue `jobs` (id 1), as every version so far stores a queue. */
 function addQueue(db: Database.Database): void {

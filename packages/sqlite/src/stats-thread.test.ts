@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { performance } from 'node:perf_hooks';
 import { Broker, ErrorCode, ManualClock, type QueueStats } from '@switchyard/core';
+import { tempFiles } from '../../../tests/support/temp-files.js';
 import { SqliteEngine } from './index.js';
 import { slowCountMs, StatsThread } from './stats-thread.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'switchyard-stats-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-const file = () => join(dir, `s${n++}.db`);
+const { dir, file } = tempFiles('stats');
 
 describe('the stats thread', () => {
   it('counts every state as the event loop does, and drops expired messages first', async () => {

@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { BodyKind, Broker, ErrorCode, type EnqueueEntry } from '@switchyard/core';
+import { tempFiles } from '../../../tests/support/temp-files.js';
 import { openBroker, SqliteEngine } from './index.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'switchyard-bodies-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-const file = () => join(dir, `b${n++}.db`);
+const { file } = tempFiles('bodies');
 
 /** What SQLite holds for each stored body: its storage class and its size in bytes. */
 function storedBodies(path: string): { type: string; bytes: number }[] {

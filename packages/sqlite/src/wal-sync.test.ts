@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { symlinkSync, writeFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { tempFiles } from '../../../tests/support/temp-files.js';
 import { openBroker } from './index.js';
 import { WalSync } from './wal-sync.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'switchyard-walsync-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-const file = () => join(dir, `w${n++}.db`);
+const { file } = tempFiles('walsync');
 
 /** Registers a callback and records when (in registration order) and how it was called. */
 function recorder(sync: WalSync): { add: (name: string) => void; calls: { name: string; err: Error | null }[]; all: () => Promise<void> } {

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Broker, ManualClock } from '@switchyard/core';
 import Database from 'better-sqlite3';
+import { tempFiles } from '../../../../tests/support/temp-files.js';
 import { openBroker, SqliteEngine } from '../index.js';
 import { migrate, schemaVersion } from '../schema.js';
 
@@ -15,10 +13,7 @@ function storeAsVersion1(db: Database.Database, queue: string, body: string): vo
   db.prepare('INSERT INTO bodies (seq, body) VALUES (last_insert_rowid(), ?)').run(Buffer.from(body));
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'switchyard-streams-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-const file = () => join(dir, `s${n++}.db`);
+const { file } = tempFiles('streams');
 
 describe('sqlite streams on a file', () => {
   it('keeps records, committed offsets and state across close and reopen', async () => {
