@@ -3,7 +3,7 @@
  * bearer tokens on the JSON API, and refusal to listen beyond loopback without credentials.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,9 +14,11 @@ import { startServerProcess, type ServerProcess } from '../support/server-proces
 const admin = { accessKeyId: 'ADMIN', secretAccessKey: 'admin-secret-0123456789' };
 const producer = { accessKeyId: 'ORDERS-PRODUCER', secretAccessKey: 'producer-secret-0123456789' };
 let server: ServerProcess;
+// The credentials file (secrets) lives in a directory of its own, removed after the tests.
+const dir = mkdtempSync(join(tmpdir(), 'switchyard-auth-'));
 
 before(async () => {
-  const file = join(tmpdir(), `switchyard-auth-${process.pid}.json`);
+  const file = join(dir, 'auth.json');
   writeFileSync(
     file,
     JSON.stringify({
@@ -31,6 +33,7 @@ before(async () => {
 after(async () => {
   await server.stop();
   server.cleanup();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 const client = (credentials: { accessKeyId: string; secretAccessKey: string }) =>
