@@ -91,6 +91,24 @@ void describe('RabbitMQ receiver: a burst that arrives over several reads', () =
     await receiver.close();
   });
 
+  void it('a receive with no wait that finds part of what it asked for asks the queue, and waits for what is still ready there', async () => {
+    const ch = new ScriptedChannel();
+    const receiver = receiverOn(ch);
+    ch.ready = 20;
+    const first = receiver.take(10, 0, signal);
+    await turn();
+    // The consumer's window takes 16; four stay ready in the queue until it has room.
+    ch.ready = 4;
+    ch.deliver(16);
+    assert.equal((await first).length, 10);
+    const second = receiver.take(10, 0, signal);
+    assert.equal(await settled(second), false, 'six are here, four more are ready in the queue');
+    ch.ready = 0;
+    ch.deliver(4);
+    assert.deepEqual(bodies(await second), ['10', '11', '12', '13', '14', '15', '16', '17', '18', '19']);
+    await receiver.close();
+  });
+
   void it('announced deliveries that never come (another consumer took them) hold a receive only briefly, once', async () => {
     const ch = new ScriptedChannel();
     const receiver = receiverOn(ch);

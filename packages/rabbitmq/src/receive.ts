@@ -80,13 +80,17 @@ export class Receiver {
     clearTimeout(this.#idle);
     try {
       const here = this.#buffer.length;
-      if (here >= max || (here > 0 && this.#coming === 0)) return this.#buffer.splice(0, max);
-      const ready = here === 0 && (!this.#consumer || waitMs <= 0) ? (await this.ch.checkQueue(this.queue)).messageCount : 0;
+      if (here >= max) return this.#buffer.splice(0, max);
+      // A long poll answers with what is here; a receive with no wait, with what is ready, up to max.
+      if (here > 0 && this.#coming === 0 && waitMs > 0) return this.#buffer.splice(0, max);
+      // The queue's ready count says how many more to expect: before a consumer runs, and for a
+      // receive with no wait that what was announced before cannot fill.
+      const ask = waitMs <= 0 ? here + this.#coming < max : here === 0 && !this.#consumer;
+      const ready = ask ? (await this.ch.checkQueue(this.queue)).messageCount : 0;
       const window = windowFor(this.held());
-      // The ready count says how many a receive can expect at once: the consumer is sent them
-      // as far as its window has room (what it was sent already is in `#coming`).
+      // The consumer is sent them as far as its window has room (what it was sent already is in `#coming`).
       this.#coming = Math.max(this.#coming, Math.min(ready, window - this.held() - this.#buffer.length));
-      if (waitMs <= 0 && this.#coming === 0 && this.#buffer.length === 0) return [];
+      if (waitMs <= 0 && this.#coming === 0) return this.#buffer.splice(0, max);
       const want = Math.max(1, Math.min(max, this.#buffer.length + this.#coming));
       if (this.#consumer && window > this.#window) this.#consumer = this.#restart(this.#consumer, window);
       await (this.#consumer ??= this.#start(window));

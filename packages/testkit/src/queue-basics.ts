@@ -143,6 +143,14 @@ export function queueBasicsCases(target: ConformanceTarget): void {
       assert.deepEqual(await q.receive({ max: 10 }), []);
     });
 
+    test('receive with no wait returns as many of the ready messages as it asks for, batch after batch', async ({ queue }) => {
+      const q = await queue();
+      await q.sendBatch(Array.from({ length: 35 }, (_, n) => ({ body: n })));
+      const sizes: number[] = [];
+      for (let i = 0; i < 4; i++) sizes.push((await q.receive({ max: 10 })).length);
+      assert.deepEqual(sizes, [10, 10, 10, 5]);
+    });
+
     test('two receives never get the same message while it is leased', async ({ queue }) => {
       const q = await queue();
       await q.sendBatch([1, 2, 3].map((n) => ({ body: n })));
