@@ -3,19 +3,19 @@
  * bearer tokens on the JSON API, and refusal to listen beyond loopback without credentials.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CreateQueueCommand, ListQueuesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startServer } from '@switchyard/server';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { tempFiles } from '../support/temp-files.js';
 
 const admin = { accessKeyId: 'ADMIN', secretAccessKey: 'admin-secret-0123456789' };
 const producer = { accessKeyId: 'ORDERS-PRODUCER', secretAccessKey: 'producer-secret-0123456789' };
 let server: ServerProcess;
 // The credentials file (secrets) lives in a directory of its own, removed after the tests.
-const dir = mkdtempSync(join(tmpdir(), 'switchyard-auth-'));
+const { dir } = tempFiles('auth');
 
 before(async () => {
   const file = join(dir, 'auth.json');
@@ -33,7 +33,6 @@ before(async () => {
 after(async () => {
   await server.stop();
   server.cleanup();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const client = (credentials: { accessKeyId: string; secretAccessKey: string }) =>
@@ -93,6 +92,6 @@ describe('auth', () => {
   });
 
   it('will not listen beyond loopback without credentials', async () => {
-    await assert.rejects(startServer({ host: '0.0.0.0', port: 0, dataDir: join(tmpdir(), `sy-refuse-${process.pid}`) }), /only listens on loopback/);
+    await assert.rejects(startServer({ host: '0.0.0.0', port: 0, dataDir: join(dir, 'refused') }), /only listens on loopback/);
   });
 });

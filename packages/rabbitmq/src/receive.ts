@@ -87,9 +87,10 @@ export class Receiver {
       // receive with no wait that what was announced before cannot fill.
       const ask = waitMs <= 0 ? here + this.#coming < max : here === 0 && !this.#consumer;
       const ready = ask ? (await this.ch.checkQueue(this.queue)).messageCount : 0;
-      const window = windowFor(this.held());
+      const held = this.held();
+      const window = windowFor(held);
       // The consumer is sent them as far as its window has room (what it was sent already is in `#coming`).
-      this.#coming = Math.max(this.#coming, Math.min(ready, window - this.held() - this.#buffer.length));
+      this.#coming = Math.max(this.#coming, Math.min(ready, window - held - this.#buffer.length));
       if (waitMs <= 0 && this.#coming === 0) return this.#buffer.splice(0, max);
       const want = Math.max(1, Math.min(max, this.#buffer.length + this.#coming));
       if (this.#consumer && window > this.#window) this.#consumer = this.#restart(this.#consumer, window);
