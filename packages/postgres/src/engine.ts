@@ -201,7 +201,7 @@ export class PostgresEngine implements Engine {
         const fast = await fastLease(this.#db, this.#clock.now(), queue, request);
         if (fast.complete || closing.aborted) return { found: fast.deliveries, key: queue, version, nextVisibleAt: this.#clock.now() };
         const rest = { ...request, max: request.max - fast.deliveries.length };
-        const r = await this.#tx((tx) => leaseNow(tx, queue, rest));
+        const r = await this.#tx((tx) => leaseNow(tx, queue, rest, fast.seqs));
         return { found: [...fast.deliveries, ...r.deliveries], key: queue, version, nextVisibleAt: r.nextVisibleAt };
       },
     });

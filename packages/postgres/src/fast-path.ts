@@ -53,15 +53,15 @@ const leaseSql = `WITH q AS (
 
 /**
  * Leases in one statement. Returns the deliveries only when it got all `max` (so nothing was
- * skipped that the general path would dead-letter or expire first); otherwise the rows it did
- * lease come back as `partial` for the general path to add to.
+ * skipped that the general path would dead-letter or expire first); otherwise the general path
+ * adds to the rows it did lease (`seqs`, which that path must then pass over).
  */
 export async function fastLease(
   db: Db,
   now: number,
   queue: string,
   request: LeaseRequest,
-): Promise<{ deliveries: Delivery<EncodedBody>[]; complete: boolean }> {
+): Promise<{ deliveries: Delivery<EncodedBody>[]; seqs: number[]; complete: boolean }> {
   const lease = newLeaseToken();
   const rows = await db.statement<MessageRow>(leaseSql, [queue, lease, now, request.visibilityMs ?? null, request.max]);
   rows.sort((a, b) => a.seq - b.seq);
@@ -73,7 +73,7 @@ export async function fastLease(
     d.enqueuedAt = row.enqueued_at;
     return d;
   });
-  return { deliveries, complete: rows.length === request.max };
+  return { deliveries, seqs: rows.map((row) => row.seq), complete: rows.length === request.max };
 }
 
 const removeSql = `DELETE FROM messages m USING queues q, unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS r(seq, qid, lease)

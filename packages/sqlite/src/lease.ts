@@ -60,10 +60,18 @@ export function leaseNow(store: Store, tx: Tx, queue: string, request: LeaseRequ
   const take = store.sql(takeSql);
   const select = store.sql(readySql).raw(true);
   const rows: Ready[] = [];
+  // With a zero visibility timeout the messages just leased are still ready: a second read (after
+  // dead-lettering what the first passed over) reads past them and leaves them out.
+  const mine = until <= tx.now ? new Set<number>() : undefined;
   for (;;) {
-    const ready = select.all({ q: q.id, now: tx.now, n: request.max - rows.length }) as Ready[];
+    const ready = select.all({ q: q.id, now: tx.now, n: request.max - (mine ? 0 : rows.length) }) as Ready[];
     let exceptions: number[] | undefined;
     for (const row of ready) {
+      if (rows.length === request.max) break;
+      if (mine) {
+        if (mine.has(row[0])) continue;
+        mine.add(row[0]);
+      }
       if (row[3] <= tx.now || row[1] >= maxReceives) {
         (exceptions ??= []).push(row[0]);
         continue;
@@ -75,9 +83,6 @@ export function leaseNow(store: Store, tx: Tx, queue: string, request: LeaseRequ
     }
     if (!exceptions) break;
     settleExceptions(store, tx, q, exceptions);
-    // With a zero visibility timeout the messages just leased are still ready: stop here
-    // rather than hand them out twice.
-    if (until <= tx.now) break;
   }
   rows.sort((a, b) => a[0] - b[0]);
   const receipt = receiptsOf(q.id, lease);

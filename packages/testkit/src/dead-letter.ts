@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import { ErrorCode, Header, type Delivery, type Engine, type ManualClock } from '@switchyard/core';
-import { caseRunner, expectCode, expectEmpty, expectStats, receiveOne, withDeadLetter, type ConformanceTarget } from './harness.js';
+import { caseRunner, expectCode, expectEmpty, expectStats, idSet, receiveOne, withDeadLetter, type ConformanceTarget } from './harness.js';
 
 /** Asserts `dead-letter-at` is the engine's now (exact when it reads the injected clock). */
 function expectDeadLetterAt(d: Delivery, engine: Engine, clock: ManualClock): void {
@@ -67,6 +67,32 @@ export function deadLetterCases(target: ConformanceTarget): void {
       await source.send({ id: 'second', body: 2 });
       const got = await source.receive({ max: 10 });
       assert.deepEqual(got.map((d) => d.id), ['second']);
+      assert.equal((await receiveOne(dlq)).id, 'first');
+    });
+
+    test('a receive with a zero visibility timeout that meets a used-up message still fills up from the messages behind it', { needs: ['deadLetter', 'injectedClock'] }, async ({ broker, clock }) => {
+      const { source, dlq } = await withDeadLetter(broker, 2, 5_000);
+      await source.send({ id: 'first', body: 1 });
+      await receiveOne(source);
+      await clock.advance(6_000);
+      assert.equal((await receiveOne(source)).attempt, 2);
+      await clock.advance(6_000);
+      await source.sendBatch([
+        { id: 'second', body: 2 },
+        { id: 'third', body: 3 },
+      ]);
+      const got = await source.receive({ max: 2, visibilityMs: 0 });
+      assert.deepEqual(idSet(got), ['second', 'third']);
+      // Ready again at once; a receive that has to pass 'first' moves it (an engine may skip it
+      // while enough others are ready).
+      const again = await source.receive({ max: 10 });
+      assert.deepEqual(
+        again.map((d) => [d.id, d.attempt]).sort(),
+        [
+          ['second', 2],
+          ['third', 2],
+        ],
+      );
       assert.equal((await receiveOne(dlq)).id, 'first');
     });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
-import { ErrorCode } from '@switchyard/core';
-import { caseRunner, expectCode, expectStats, type ConformanceTarget } from './harness.js';
+import { ErrorCode, type Delivery } from '@switchyard/core';
+import { caseRunner, expectCode, expectStats, idSet, type ConformanceTarget } from './harness.js';
 
 /** Leases: a received message is hidden until its lease ends, is extended, or is given back. */
 export function visibilityCases(target: ConformanceTarget): void {
@@ -41,6 +41,32 @@ export function visibilityCases(target: ConformanceTarget): void {
       assert.deepEqual(await q.receive(), []);
       await clock.advance(1_000);
       assert.equal((await q.receive())[0]?.attempt, 2);
+    });
+
+    test('a receive with a zero visibility timeout leases each message once and leaves it ready again at once, its attempt counted', async ({ queue, engine }) => {
+      const q = await queue({ visibilityTimeoutMs: 60_000 });
+      await q.sendBatch([
+        { id: 'a', body: 1 },
+        { id: 'b', body: 2 },
+      ]);
+      const first = await q.receive({ max: 5, visibilityMs: 0 });
+      assert.deepEqual(idSet(first), ['a', 'b']);
+      // On a broker's own clock the lease ends by a timer and the message goes back over the
+      // network: there "at once" is the next receive that waits a little.
+      const waitMs = engine.features.injectedClock.supported ? 0 : 2_000;
+      const again: Delivery[] = [];
+      while (again.length < 2) {
+        const got = await q.receive({ max: 5, waitMs });
+        if (got.length === 0) break;
+        again.push(...got);
+      }
+      assert.deepEqual(
+        again.map((d) => [d.id, d.attempt]).sort(),
+        [
+          ['a', 2],
+          ['b', 2],
+        ],
+      );
     });
 
     test('extend keeps a message invisible past its original timeout, until now + ms', { needs: ['injectedClock'] }, async ({ queue, clock }) => {

@@ -29,25 +29,35 @@ if ARGV[6] ~= '' then untilAt = NOW + tonumber(ARGV[6]) end
 dropExpired(qname)
 local out = {}
 local taken = 0
+-- With a zero visibility timeout the messages just leased are still ready: each pass reads past
+-- them (they are at most \`taken\` of its \`max\`) and leaves them out.
+local zero = untilAt <= NOW
+local mine = {}
 while taken < max do
-  local seqs = redis.call('ZRANGEBYSCORE', viskey(qname), '-inf', NOW, 'LIMIT', 0, max - taken)
-  if #seqs == 0 then break end
+  local want = max - taken
+  if zero then want = max end
+  local seqs = redis.call('ZRANGEBYSCORE', viskey(qname), '-inf', NOW, 'LIMIT', 0, want)
+  local moved = false
   for _, seq in ipairs(seqs) do
-    local m = hgetall(mkey(seq))
-    if usedUp(q, m) then
-      local err = m.err
-      if err == '' then err = 'the lease ended without an ack' end
-      toDeadLetter(qname, q, seq, m, 'max-receives', err)
-    else
-      local rcv = tonumber(m.rcv) + 1
-      redis.call('HSET', mkey(seq), 'lease', lease, 'rcv', rcv)
-      redis.call('ZADD', viskey(qname), untilAt, seq)
-      taken = taken + 1
-      out[#out + 1] = {seq, m.id, m.type, m.kind, m.body, m.headers, m.hasKey, m.key, m.dedup, m.ts, m.enq, rcv}
+    if taken >= max then break end
+    if not (zero and mine[seq]) then
+      if zero then mine[seq] = true end
+      moved = true
+      local m = hgetall(mkey(seq))
+      if usedUp(q, m) then
+        local err = m.err
+        if err == '' then err = 'the lease ended without an ack' end
+        toDeadLetter(qname, q, seq, m, 'max-receives', err)
+      else
+        local rcv = tonumber(m.rcv) + 1
+        redis.call('HSET', mkey(seq), 'lease', lease, 'rcv', rcv)
+        redis.call('ZADD', viskey(qname), untilAt, seq)
+        taken = taken + 1
+        out[#out + 1] = {seq, m.id, m.type, m.kind, m.body, m.headers, m.hasKey, m.key, m.dedup, m.ts, m.enq, rcv}
+      end
     end
   end
-  -- With a zero visibility timeout the messages just leased are still ready: one pass only.
-  if untilAt <= NOW then break end
+  if not moved then break end
 end
 local nextAt = -1
 if taken == 0 then
