@@ -13,32 +13,41 @@ import { Receiver } from './receive.js';
 class ScriptedChannel extends EventEmitter {
   /** What queue.declare reports as ready. */
   ready = 0;
-  #onDelivery: ((m: ConsumeMessage | null) => void) | undefined;
+  /** The running consumers, oldest first, with the prefetch each was started with. */
+  readonly consumers: { tag: string; prefetch: number; onDelivery: (m: ConsumeMessage | null) => void }[] = [];
+  readonly cancelled: string[] = [];
+  #prefetch = 0;
+  #started = 0;
   #sent = 0;
 
   checkQueue(queue: string) {
     return Promise.resolve({ queue, messageCount: this.ready, consumerCount: 0 });
   }
-  prefetch() {
+  prefetch(count: number) {
+    this.#prefetch = count;
     return Promise.resolve();
   }
   consume(_queue: string, onDelivery: (m: ConsumeMessage | null) => void) {
-    this.#onDelivery = onDelivery;
-    return Promise.resolve({ consumerTag: 'c1' });
+    const tag = `c${++this.#started}`;
+    this.consumers.push({ tag, prefetch: this.#prefetch, onDelivery });
+    return Promise.resolve({ consumerTag: tag });
   }
-  cancel() {
-    this.#onDelivery = undefined;
-    return Promise.resolve({ consumerTag: 'c1' });
+  cancel(tag: string) {
+    const i = this.consumers.findIndex((c) => c.tag === tag);
+    if (i >= 0) this.consumers.splice(i, 1);
+    this.cancelled.push(tag);
+    return Promise.resolve({ consumerTag: tag });
   }
-  /** `n` deliveries reach the process (in one socket read). */
+  /** `n` deliveries reach the process (in one socket read), to the oldest consumer. */
   deliver(n: number): void {
-    assert.ok(this.#onDelivery, 'no consumer is running');
-    for (let i = 0; i < n; i++) this.#onDelivery({ content: Buffer.from(String(this.#sent++)) } as ConsumeMessage);
+    const consumer = this.consumers[0];
+    assert.ok(consumer, 'no consumer is running');
+    for (let i = 0; i < n; i++) consumer.onDelivery({ content: Buffer.from(String(this.#sent++)) } as ConsumeMessage);
   }
 }
 
-function receiverOn(ch: ScriptedChannel): Receiver {
-  return new Receiver(ch as unknown as Channel, 'q', () => Promise.resolve(), () => 0);
+function receiverOn(ch: ScriptedChannel, held: () => number = () => 0): Receiver {
+  return new Receiver(ch as unknown as Channel, 'q', () => Promise.resolve(), held);
 }
 
 /** Whether `p` has settled once pending I/O callbacks and timers due now have run. */
@@ -144,5 +153,38 @@ void describe('RabbitMQ receiver: a burst that arrives over several reads', () =
     assert.equal(await settled(second), true);
     assert.deepEqual(bodies(await second), ['1']);
     await receiver.close();
+  });
+});
+
+void describe('RabbitMQ receiver: a window that grows', () => {
+  void it('adds a consumer for the difference and cancels none (a quorum queue counts a delivery for each message on its way to a cancelled consumer)', async () => {
+    const ch = new ScriptedChannel();
+    let held = 0;
+    const receiver = receiverOn(ch, () => held);
+    ch.ready = 1;
+    const first = receiver.take(1, 0, signal);
+    await turn();
+    ch.ready = 0;
+    ch.deliver(1);
+    assert.equal((await first).length, 1);
+    assert.deepEqual(
+      ch.consumers.map((c) => c.prefetch),
+      [16],
+    );
+    // This process now holds 40 leases: its window must take them and the read-ahead.
+    held = 40;
+    ch.ready = 2;
+    const second = receiver.take(2, 0, signal);
+    await turn();
+    ch.deliver(2);
+    assert.equal((await second).length, 2);
+    assert.deepEqual(ch.cancelled, [], 'no consumer was cancelled while deliveries may be on their way');
+    assert.deepEqual(
+      ch.consumers.map((c) => c.prefetch),
+      [16, 48],
+      'the second consumer takes up the difference to a window of 64',
+    );
+    await receiver.close();
+    assert.deepEqual(ch.cancelled, ['c1', 'c2'], 'close cancels both');
   });
 });

@@ -20,7 +20,7 @@ interface Waiter {
  * the window must be those plus the read-ahead: otherwise a process holding 16 leases could take
  * no more, and one acking as fast as it receives would wait, after each ack, for the quorum queue
  * to settle it before the next message is sent. Rounded up to a multiple of the read-ahead (16 to
- * 31 ahead), so the consumer is not restarted for every lease.
+ * 31 ahead), so the window does not grow for every lease.
  */
 export function windowFor(held: number): number {
   return Math.ceil((held + readAhead) / readAhead) * readAhead;
@@ -31,7 +31,7 @@ export function windowFor(held: number): number {
  * and cancelling a consumer are each a write to the queue's Raft log (as is every basic.get), so
  * a consumer is kept running while receives keep coming, its window sized by `windowFor`: the
  * broker pushes messages ahead, and they wait here for the next receive; when the leases
- * outgrow the window the consumer is restarted with a larger one. Waiting here is not a lease:
+ * outgrow the window another consumer takes up the difference. Waiting here is not a lease:
  * the broker counts a delivery only when a message comes back, and a message still waiting when
  * the consumer goes idle is handed back by `giveBack` (republished with its receive count, then
  * acked, so it does not count as a receive). A process that dies with messages waiting here
@@ -40,8 +40,9 @@ export function windowFor(held: number): number {
 export class Receiver {
   readonly #buffer: ConsumeMessage[] = [];
   readonly #waiters: Waiter[] = [];
-  #consumer: Promise<string> | undefined;
-  /** The prefetch of the running consumer. */
+  /** The running consumers' tags: one, and one more each time the window grew (see `#grow`). */
+  #consumer: Promise<string[]> | undefined;
+  /** The prefetch of the running consumers, together. */
   #window = 0;
   #idle: NodeJS.Timeout | undefined;
   #active = 0;
@@ -93,7 +94,7 @@ export class Receiver {
       this.#coming = Math.max(this.#coming, Math.min(ready, window - held - this.#buffer.length));
       if (waitMs <= 0 && this.#coming === 0) return this.#buffer.splice(0, max);
       const want = Math.max(1, Math.min(max, this.#buffer.length + this.#coming));
-      if (this.#consumer && window > this.#window) this.#consumer = this.#restart(this.#consumer, window);
+      if (this.#consumer && window > this.#window) this.#consumer = this.#grow(this.#consumer, window);
       await (this.#consumer ??= this.#start(window));
       if (this.#buffer.length >= want) return this.#buffer.splice(0, max);
       return await this.#wait(max, want, waitMs > 0 ? waitMs : readyWaitMs, signal);
@@ -157,15 +158,26 @@ export class Receiver {
     if (w && this.#buffer.length > 0) w.resolve(this.#buffer.splice(0, w.max));
   }
 
-  async #restart(consumer: Promise<string>, window: number): Promise<string> {
-    // Deliveries sent before cancel-ok land in the buffer as usual.
-    await this.ch.cancel(await consumer).catch(() => undefined);
-    return this.#start(window);
+  /**
+   * Widens the window by adding a consumer for the difference, rather than restarting the one
+   * running: a quorum queue returns deliveries still on their way to a cancelled consumer, and a
+   * return counts as a delivery (`x-delivery-count`), so each restart could cost messages in
+   * flight a receive they never had.
+   */
+  async #grow(consumer: Promise<string[]>, window: number): Promise<string[]> {
+    const tags = await consumer;
+    // A grow queued behind another may find the window wide enough already.
+    if (window <= this.#window) return tags;
+    // By a quarter at least, so a process holding thousands of leases runs tens of consumers,
+    // not hundreds, and reads ahead by a quarter of what it holds at most.
+    const extra = Math.max(window - this.#window, Math.ceil(this.#window / 4 / readAhead) * readAhead);
+    return [...tags, ...(await this.#start(extra, this.#window + extra))];
   }
 
-  async #start(window: number): Promise<string> {
+  /** Starts a consumer with prefetch `prefetch`; `window` is then the running consumers' total. */
+  async #start(prefetch: number, window = prefetch): Promise<string[]> {
     this.#window = window;
-    await this.ch.prefetch(window, false);
+    await this.ch.prefetch(prefetch, false);
     const { consumerTag } = await this.ch.consume(
       this.queue,
       (m) => {
@@ -178,7 +190,13 @@ export class Receiver {
       },
       { noAck: false },
     );
-    return consumerTag;
+    return [consumerTag];
+  }
+
+  /** Cancels every running consumer; deliveries sent before each cancel-ok land in the buffer. */
+  async #cancel(consumer: Promise<string[]>): Promise<void> {
+    const tags = await consumer.catch(() => []);
+    await Promise.all(tags.map((tag) => this.ch.cancel(tag).catch(() => undefined)));
   }
 
   /**
@@ -194,7 +212,7 @@ export class Receiver {
     const consumer = this.#consumer;
     if (consumer && this.#active === 0) {
       this.#consumer = undefined;
-      await this.ch.cancel(await consumer).catch(() => undefined);
+      await this.#cancel(consumer);
       this.#coming = 0;
     }
     await this.#stopping;
@@ -221,7 +239,7 @@ export class Receiver {
     if (this.#active > 0) return;
     const consumer = this.#consumer;
     this.#consumer = undefined;
-    if (consumer) await this.ch.cancel(await consumer).catch(() => undefined);
+    if (consumer) await this.#cancel(consumer);
     // Every delivery sent before cancel-ok is here now.
     this.#coming = 0;
     // A receive that came in meanwhile takes what is here; otherwise hand it back (deliveries that
@@ -238,7 +256,7 @@ export class Receiver {
     for (const w of [...this.#waiters]) w.resolve([]);
     const consumer = this.#consumer;
     this.#consumer = undefined;
-    if (consumer) await this.ch.cancel(await consumer).catch(() => undefined);
+    if (consumer) await this.#cancel(consumer);
   }
 
   /** Stops the consumer and hands back what waits here now (before redrive reads the queue). */
