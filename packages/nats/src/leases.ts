@@ -115,6 +115,11 @@ export class LeaseTable {
     if (this.#settled.size > rememberMax) this.#settled.delete(this.#settled.keys().next().value as string);
   }
 
+  /** The active leases on `queue`'s messages. */
+  activeOn(queue: string): Lease[] {
+    return [...this.#leases.values()].filter((lease) => lease.queue === queue && lease.state === 'active');
+  }
+
   /** Leases held in memory, active and remembered (for tests and metrics). */
   get size(): number {
     return this.#leases.size + this.#settled.size;

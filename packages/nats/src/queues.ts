@@ -180,9 +180,16 @@ export class NatsQueues implements QueueEngine {
     return redrive(this.ctx, deadLetterQueue, options, signal);
   }
 
+  /**
+   * Deletes every message, leased ones too (as SQS does). The leases this engine handed out on
+   * them are settled as acked: acking one is harmless, as for any message already gone, and a
+   * nack or extend is refused (RECEIPT_EXPIRED) instead of passing for a redelivery to come.
+   */
   async purge(queue: string): Promise<number> {
     await requireQueue(this.ctx, queue);
+    const leased = this.ctx.leases.activeOn(queue);
     const { purged } = await this.ctx.jsm.streams.purge(this.ctx.names.stream(queue));
+    for (const lease of leased) if (lease.state === 'active') this.ctx.leases.settle(lease, 'acked');
     this.ctx.released.delete(queue);
     return purged;
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
-import type { PeekedMessage } from '@switchyard/core';
-import { comparable, caseRunner, emptyStats, expectEmpty, expectStats, ids, receiveOne, type ConformanceTarget } from './harness.js';
+import { ErrorCode, type PeekedMessage } from '@switchyard/core';
+import { comparable, caseRunner, emptyStats, expectCode, expectEmpty, expectStats, ids, receiveOne, type ConformanceTarget } from './harness.js';
 
 /** Stats, peek and purge: looking at a queue, and emptying it, for people and tools. */
 export function inspectCases(target: ConformanceTarget): void {
@@ -133,6 +133,21 @@ export function inspectCases(target: ConformanceTarget): void {
       await q.purge();
       await q.ack(d);
       await expectEmpty(q);
+    });
+
+    test('a purged message cannot be nacked back or extended: its lease has ended with it', async ({ queue }) => {
+      const q = await queue({ visibilityTimeoutMs: 60_000 });
+      await q.sendBatch([
+        { id: 'a', body: 1 },
+        { id: 'b', body: 2 },
+      ]);
+      const [a, b] = await q.receive({ max: 2 });
+      assert.ok(a && b);
+      assert.equal(await q.purge(), 2);
+      await expectCode(() => q.nack(a), ErrorCode.ReceiptExpired, 'nack');
+      await expectCode(() => q.extend(b, 30_000), ErrorCode.ReceiptExpired, 'extend');
+      await expectEmpty(q);
+      assert.deepEqual(await q.receive({ max: 10 }), []);
     });
 
     test('purge leaves other queues alone', async ({ queue }) => {
