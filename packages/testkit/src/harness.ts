@@ -66,6 +66,8 @@ export interface CaseOptions {
   needs?: readonly Feature[];
   /** The case opens a second engine on the same store; targets without `peer` skip it. */
   peer?: boolean;
+  /** The watchdog for a case that runs many operations on purpose (default 10 s). */
+  timeoutMs?: number;
 }
 
 export type CaseBody = (c: CaseContext) => Promise<void>;
@@ -91,7 +93,7 @@ export function caseRunner(target: ConformanceTarget) {
   function test(title: string, a: CaseOptions | CaseBody, b?: CaseBody): void {
     const options = typeof a === 'function' ? {} : a;
     const body = typeof a === 'function' ? a : (b as CaseBody);
-    void it(title, { timeout: caseTimeoutMs }, async (t) => {
+    void it(title, { timeout: options.timeoutMs ?? caseTimeoutMs }, async (t) => {
       const clock = target.clock ? await target.clock() : new ManualClock();
       const engine = await target.open({ clock });
       const broker = new Broker(engine, { ...target.limits, clock });

@@ -31,6 +31,7 @@ import type { ConformanceTarget } from './harness.js';
 import { inspectCases } from './inspect.js';
 import { longPollCases } from './long-poll.js';
 import { queueBasicsCases } from './queue-basics.js';
+import { randomRunCases } from './random-runs.js';
 import { redriveCases } from './redrive.js';
 import { retentionCases } from './retention.js';
 import { sharedStoreCases } from './shared-store.js';
@@ -66,6 +67,7 @@ export const conformanceGroups: readonly ((target: ConformanceTarget) => void)[]
   retentionCases,
   inspectCases,
   adminCases,
+  randomRunCases,
   badInputCases,
   badArgumentCases,
   streamBasicsCases,

@@ -1,0 +1,43 @@
+import { describe } from 'node:test';
+import { inspect } from 'node:util';
+import fc from 'fast-check';
+import { caseRunner, type ConformanceTarget } from './harness.js';
+import { operations, runShape } from './model/operations.js';
+import { runAgainstModel } from './model/run.js';
+
+/**
+ * Runs per case. Each is a fresh queue and up to 60 operations; SWITCHYARD_MODEL_RUNS raises it
+ * for a long hunt (and SWITCHYARD_MODEL_SEED replays the seed a failure printed). Engines without
+ * an injected clock run fewer: their drains wait for empty receives in real time.
+ */
+function runs(clock: boolean): number {
+  return askedRuns() ?? (clock ? 25 : 6);
+}
+
+function askedRuns(): number | undefined {
+  const asked = Number(process.env.SWITCHYARD_MODEL_RUNS);
+  return Number.isInteger(asked) && asked > 0 ? asked : undefined;
+}
+
+/** A run takes up to ~6 s on a broker's own clock (NATS, measured; its drains wait for empty receives). */
+const timeoutMs = Math.max(120_000, (askedRuns() ?? 0) * 6_000);
+
+/**
+ * Random runs of sends, receives, acks, nacks, extends, dead-lettering, purges, stats and clock
+ * steps on a standard queue, each answer checked against a model of the reference semantics
+ * (model/queue-model.ts). The other groups pin each rule alone; this one finds the interleavings
+ * nobody wrote down. A new seed every run; a failure prints its seed and the shrunk operations.
+ */
+export function randomRunCases(target: ConformanceTarget): void {
+  const test = caseRunner(target);
+  void describe('random runs against a model', () => {
+    test('every answer of a random run of queue operations agrees with the model of a standard queue', { timeoutMs }, async ({ broker, clock, engine }) => {
+      const shape = runShape(engine.features);
+      const property = fc.asyncProperty(fc.array(operations(shape), { minLength: 1, maxLength: 60, size: 'max' }), (ops) => runAgainstModel(broker, clock, shape, ops));
+      const seed = Number(process.env.SWITCHYARD_MODEL_SEED);
+      const outcome = await fc.check(property, Number.isInteger(seed) ? { numRuns: runs(shape.clock), seed } : { numRuns: runs(shape.clock) });
+      // The shrunk run and its seed, then what the engine did wrong (node:test prints no cause).
+      if (outcome.failed) throw new Error(`${fc.defaultReportMessage(outcome)}\n${inspect(outcome.errorInstance)}`);
+    });
+  });
+}
