@@ -1,8 +1,9 @@
 import { describe } from 'node:test';
 import { inspect } from 'node:util';
 import fc from 'fast-check';
+import type { Broker, ManualClock } from '@switchyard/core';
 import { caseRunner, type ConformanceTarget } from './harness.js';
-import { operations, runShape } from './model/operations.js';
+import { operations, runShape, type RunShape } from './model/operations.js';
 import { runAgainstModel } from './model/run.js';
 
 /**
@@ -32,12 +33,19 @@ export function randomRunCases(target: ConformanceTarget): void {
   const test = caseRunner(target);
   void describe('random runs against a model', () => {
     test('every answer of a random run of queue operations agrees with the model of a standard queue', { timeoutMs }, async ({ broker, clock, engine }) => {
-      const shape = runShape(engine.features);
-      const property = fc.asyncProperty(fc.array(operations(shape), { minLength: 1, maxLength: 60, size: 'max' }), (ops) => runAgainstModel(broker, clock, shape, ops));
-      const seed = Number(process.env.SWITCHYARD_MODEL_SEED);
-      const outcome = await fc.check(property, Number.isInteger(seed) ? { numRuns: runs(shape.clock), seed } : { numRuns: runs(shape.clock) });
-      // The shrunk run and its seed, then what the engine did wrong (node:test prints no cause).
-      if (outcome.failed) throw new Error(`${fc.defaultReportMessage(outcome)}\n${inspect(outcome.errorInstance)}`);
+      await check(broker, clock, runShape(engine.features));
+    });
+
+    test('every answer of a random run of operations on a FIFO queue agrees with the model: group order, one lease per group, deduplication', { needs: ['fifo'], timeoutMs }, async ({ broker, clock, engine }) => {
+      await check(broker, clock, runShape(engine.features, true));
     });
   });
+}
+
+async function check(broker: Broker, clock: ManualClock, shape: RunShape): Promise<void> {
+  const property = fc.asyncProperty(fc.array(operations(shape), { minLength: 1, maxLength: 60, size: 'max' }), (ops) => runAgainstModel(broker, clock, shape, ops));
+  const seed = Number(process.env.SWITCHYARD_MODEL_SEED);
+  const outcome = await fc.check(property, Number.isInteger(seed) ? { numRuns: runs(shape.clock), seed } : { numRuns: runs(shape.clock) });
+  // The shrunk run and its seed, then what the engine did wrong (node:test prints no cause).
+  if (outcome.failed) throw new Error(`${fc.defaultReportMessage(outcome)}\n${inspect(outcome.errorInstance)}`);
 }

@@ -1,7 +1,12 @@
 /**
- * The reference semantics of one standard queue (DESIGN.md, SQS where it is silent) as plain
- * data: what each operation must do to each message, so that a random run against an engine can
- * be checked step by step (see model/run.ts). No I/O; time is the number the run hands in.
+ * The reference semantics of one queue (DESIGN.md, SQS where it is silent) as plain data: what
+ * each operation must do to each message, so that a random run against an engine can be checked
+ * step by step (see model/run.ts). No I/O; time is the number the run hands in.
+ *
+ * A FIFO queue adds two rules: only the oldest stored message of a group may be delivered, and
+ * only while no lease on it is running (so one leased message per group); and a send whose
+ * deduplication id (explicit, or the body's) was seen within the window stores nothing and
+ * answers with the first message's id.
  *
  * Where the contract leaves an engine a choice, the model says so instead of picking one:
  * - A message whose last allowed lease (`maxReceives`) ran out is *doomed*: it must never be
@@ -18,6 +23,8 @@ export type Fate = 'stored' | 'acked' | 'purged' | 'dead';
 
 export interface ModelMessage {
   readonly id: string;
+  /** FIFO: the group key. */
+  readonly group?: string | undefined;
   fate: Fate;
   /** Leases so far (a delivery's `attempt` is this after the lease). */
   receives: number;
@@ -50,21 +57,40 @@ export interface ExpectedStats {
   delayed: number;
 }
 
+export interface FifoOptions {
+  dedupWindowMs: number;
+}
+
 export class QueueModel {
+  /** In send order (a Map keeps insertion order), which is each FIFO group's order. */
   readonly messages = new Map<string, ModelMessage>();
+  /** FIFO: deduplication ids seen, with the message they stored and when they are forgotten. */
+  readonly #dedup = new Map<string, { id: string; until: number }>();
 
   /**
    * @param visibilityMs the queue's visibility timeout
    * @param maxReceives leases before a message goes to the dead-letter queue; undefined without one
+   * @param fifo for a FIFO queue, its deduplication window
    */
   constructor(
     readonly visibilityMs: number,
     readonly maxReceives: number | undefined,
+    readonly fifo?: FifoOptions,
   ) {}
 
-  send(id: string, now: number, delayMs = 0): void {
+  /**
+   * A send: what the engine must answer. `dedupId` (FIFO) is the explicit id or the body's; a
+   * duplicate within the window stores nothing and answers with the first message's id.
+   */
+  send(id: string, now: number, delayMs = 0, fifo?: { group: string; dedupId: string }): { id: string; duplicate: boolean } {
     if (this.messages.has(id)) throw new Error(`the run sent ${id} twice`);
-    this.messages.set(id, { id, fate: 'stored', receives: 0, visibleAt: now + delayMs, leased: false, lease: 0 });
+    if (fifo && this.fifo) {
+      const seen = this.#dedup.get(fifo.dedupId);
+      if (seen && seen.until > now) return { id: seen.id, duplicate: true };
+      this.#dedup.set(fifo.dedupId, { id, until: now + this.fifo.dedupWindowMs });
+    }
+    this.messages.set(id, { id, group: fifo?.group, fate: 'stored', receives: 0, visibleAt: now + delayMs, leased: false, lease: 0 });
+    return { id, duplicate: false };
   }
 
   /** True once a message has had every lease its queue allows. */
@@ -72,9 +98,17 @@ export class QueueModel {
     return this.maxReceives !== undefined && m.receives >= this.maxReceives;
   }
 
-  /** Stored, due, and with a lease left: a receive may return it. */
+  /** Stored, due, with a lease left, and (FIFO) the oldest of its group: a receive may return it. */
   deliverable(now: number): ModelMessage[] {
-    return [...this.messages.values()].filter((m) => m.fate === 'stored' && m.visibleAt <= now && !this.usedUp(m));
+    return this.#heads().filter((m) => m.visibleAt <= now && !this.usedUp(m));
+  }
+
+  /** Stored messages a receive may reach: all of them, or (FIFO) the oldest of each group. */
+  #heads(): ModelMessage[] {
+    const stored = [...this.messages.values()].filter((m) => m.fate === 'stored');
+    if (!this.fifo) return stored;
+    const groups = new Set<string | undefined>();
+    return stored.filter((m) => !groups.has(m.group) && groups.add(m.group));
   }
 
   /** Stored, due, and out of leases: bound for the dead-letter queue (see the header). */
@@ -184,10 +218,11 @@ export class QueueModel {
     return last;
   }
 
-  /** Every time at which some stored message changes state: a clock step should not land on one. */
+  /** Every time at which some message or deduplication id changes state: a clock step should not land on one. */
   deadlines(): Set<number> {
     const out = new Set<number>();
     for (const m of this.messages.values()) if (m.fate === 'stored') out.add(m.visibleAt);
+    for (const seen of this.#dedup.values()) out.add(seen.until);
     return out;
   }
 

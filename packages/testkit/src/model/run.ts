@@ -6,6 +6,8 @@ import { QueueModel, type LeaseRef } from './queue-model.js';
 
 /** A lease long enough that it does not end during the rest of a run (the drains use it). */
 const drainLeaseMs = 600_000;
+/** FIFO: shorter than the default 5 minutes, so that runs see ids forgotten. */
+const dedupWindowMs = 60_000;
 
 interface Held {
   ref: LeaseRef;
@@ -26,8 +28,13 @@ export async function runAgainstModel(broker: Broker, clock: ManualClock, shape:
   const visibilityMs = shape.clock ? 10_000 : 60_000;
   const maxReceives = shape.deadLetter ? 3 : undefined;
   const dlq = shape.deadLetter ? await broker.createQueue(uniqueName('model-dlq')) : undefined;
-  const q = await broker.createQueue(uniqueName('model'), dlq ? { visibilityTimeoutMs: visibilityMs, deadLetter: { queue: dlq.name, maxReceives: maxReceives as number } } : { visibilityTimeoutMs: visibilityMs });
-  const model = new QueueModel(visibilityMs, maxReceives);
+  const name = shape.fifo ? `${uniqueName('model')}.fifo` : uniqueName('model');
+  const q = await broker.createQueue(name, {
+    visibilityTimeoutMs: visibilityMs,
+    ...(dlq && { deadLetter: { queue: dlq.name, maxReceives: maxReceives as number } }),
+    ...(shape.fifo && { fifo: true, dedupWindowMs }),
+  });
+  const model = new QueueModel(visibilityMs, maxReceives, shape.fifo ? { dedupWindowMs } : undefined);
   const held: Held[] = [];
   let sent = 0;
   try {
@@ -37,14 +44,22 @@ export async function runAgainstModel(broker: Broker, clock: ManualClock, shape:
       switch (o.op) {
         case 'send': {
           const ids = Array.from({ length: o.count }, () => `m${++sent}`);
-          const messages = ids.map((id) => (o.delayMs > 0 ? { id, body: id, delayMs: o.delayMs } : { id, body: id }));
+          const messages = ids.map((id, k) => {
+            const e = o.fifo?.[k];
+            if (e) return e.dedup === undefined ? { id, body: `b${e.body}`, key: `g${e.group}` } : { id, body: `b${e.body}`, key: `g${e.group}`, dedupId: `d${e.dedup}` };
+            return o.delayMs > 0 ? { id, body: id, delayMs: o.delayMs } : { id, body: id };
+          });
           const results = await q.sendBatch(messages);
+          const expected = ids.map((id, k) => {
+            const e = o.fifo?.[k];
+            // Without an explicit id a FIFO message is deduplicated by its body.
+            return model.send(id, now, o.delayMs, e && { group: `g${e.group}`, dedupId: e.dedup === undefined ? `body:b${e.body}` : `id:d${e.dedup}` });
+          });
           assert.deepEqual(
             results.map((r) => [r.id, r.duplicate]),
-            ids.map((id) => [id, false]),
+            expected.map((r) => [r.id, r.duplicate]),
             at,
           );
-          for (const id of ids) model.send(id, now, o.delayMs);
           break;
         }
         case 'receive': {
@@ -150,7 +165,8 @@ async function drainAndCheck(q: Queue, dlq: Queue | undefined, clock: ManualCloc
   }
   if (shape.clock) await advanceAvoiding(clock, model, model.lastDue(now) - now + 1);
   now = clock.now();
-  const expected = new Map(model.deliverable(now).map((m) => [m.id, m]));
+  // Every stored message with a lease left, oldest first (so each FIFO group in its order).
+  const expected = new Map([...model.messages.values()].filter((m) => m.fate === 'stored' && !model.usedUp(m)).map((m) => [m.id, m]));
   const drained = await drain(q, shape);
   for (const d of drained) {
     const m = expected.get(d.id);
@@ -158,6 +174,13 @@ async function drainAndCheck(q: Queue, dlq: Queue | undefined, clock: ManualCloc
     assert.equal(d.attempt, m.receives + 1, `drain: the attempt of ${d.id}`);
   }
   assert.deepEqual(sorted(drained.map((d) => d.id)), sorted(expected.keys()), 'drain: what the queue still held');
+  if (shape.fifo) {
+    const inGroups = (ms: Iterable<{ id: string; group?: string | undefined }>, group: string) => [...ms].filter((m) => m.group === group).map((m) => m.id);
+    const groupOf = (id: string) => model.messages.get(id)?.group ?? '';
+    for (const group of new Set([...expected.values()].map((m) => m.group ?? ''))) {
+      assert.deepEqual(inGroups(drained.map((d) => ({ id: d.id, group: groupOf(d.id) })), group), inGroups(expected.values(), group), `drain: the order of group ${group}`);
+    }
+  }
   if (!dlq) return;
   const dead = [...model.messages.values()].filter((m) => m.fate === 'dead' || (m.fate === 'stored' && model.usedUp(m)));
   const got = await drain(dlq, shape);
@@ -177,7 +200,10 @@ async function drainAndCheck(q: Queue, dlq: Queue | undefined, clock: ManualCloc
   );
 }
 
-/** Receives until a receive comes back empty (waiting a little for it where reads may lag). */
+/**
+ * Receives until a receive comes back empty (waiting a little for it where reads may lag), acking
+ * each message (on a FIFO queue the next of a group comes only then).
+ */
 async function drain(q: Queue, shape: RunShape): Promise<{ id: string; attempt: number; headers: Record<string, string> }[]> {
   const out: { id: string; attempt: number; headers: Record<string, string> }[] = [];
   for (;;) {
@@ -187,6 +213,7 @@ async function drain(q: Queue, shape: RunShape): Promise<{ id: string; attempt: 
     for (const d of got) {
       assert.ok(!seen.has(d.id), `drain of ${q.name}: ${d.id} came back twice`);
       out.push(d);
+      await q.ack(d);
     }
   }
 }
