@@ -150,6 +150,18 @@ export function inspectCases(target: ConformanceTarget): void {
       assert.deepEqual(await q.receive({ max: 10 }), []);
     });
 
+    test('after a purge, receives with no wait on the empty queue answer at once, and a new message comes through', async ({ queue }) => {
+      const q = await queue();
+      await q.sendBatch([{ body: 1 }, { body: 2 }, { body: 3 }]);
+      await q.receive();
+      await q.purge();
+      // Three, so that an engine whose receives hang after a purge (NATS did, 5 s each) fails
+      // on the case's watchdog rather than passing slowly.
+      for (let i = 0; i < 3; i++) assert.deepEqual(await q.receive({ max: 5 }), []);
+      await q.send({ id: 'after', body: 4 });
+      assert.deepEqual(ids(await q.receive({ max: 5 })), ['after']);
+    });
+
     test('purge leaves other queues alone', async ({ queue }) => {
       const a = await queue({}, 'a');
       const b = await queue({}, 'b');
