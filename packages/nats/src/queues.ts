@@ -190,13 +190,13 @@ export class NatsQueues implements QueueEngine {
     const leased = this.ctx.leases.activeOn(queue);
     const stream = this.ctx.names.stream(queue);
     const { purged } = await this.ctx.jsm.streams.purge(stream);
+    for (const lease of leased) if (lease.state === 'active') this.ctx.leases.settle(lease, 'acked');
+    this.ctx.released.delete(queue);
     // nats-server 2.9 leaves the consumer believing the purged messages are still to come: a
     // no_wait pull then gets no answer at all (each receive waited out the puller's 5 s grace)
     // until the next message. Reading the consumer's info makes the server recount its pending
     // messages (found by trial; upstream fixed the 404 in nats-server#7466).
     await this.ctx.jsm.consumers.info(stream, this.ctx.names.consumer);
-    for (const lease of leased) if (lease.state === 'active') this.ctx.leases.settle(lease, 'acked');
-    this.ctx.released.delete(queue);
     return purged;
   }
 
